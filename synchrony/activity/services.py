@@ -1,0 +1,228 @@
+"""Recording changes, refusing stale edits, and telling people.
+
+Every write in Synchrony goes through a service that ends here: the change is
+recorded as an ActivityEvent (who, what, before → after) in the same transaction,
+and notifications are e-mailed only after that transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models, transaction
+from django.utils import formats, timezone
+
+from synchrony.activity.models import ActivityEvent, Notification
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import User
+    from synchrony.projects.models import Project
+
+M = TypeVar("M", bound=models.Model)
+
+
+class StaleEdit(Exception):
+    """Someone saved a newer version since the editor opened the form."""
+
+    def __init__(self, current: models.Model, since_version: int) -> None:
+        self.current = current
+        self.events = list(
+            ActivityEvent.objects.filter(
+                target_type=current._meta.label_lower,
+                target_id=current.pk,
+                target_version__gt=since_version,
+            )
+            .select_related("actor")
+            .order_by("created_at", "id")
+        )
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        parts = []
+        for event in self.events:
+            when = formats.date_format(timezone.localtime(event.created_at), "j M H:i")
+            what = "; ".join(
+                f"{c['label']}: {c['before'] or '—'} → {c['after'] or '—'}"
+                for c in event.changes.values()
+            )
+            parts.append(f"{event.actor or 'Someone'} ({when}) changed {what or 'it'}")
+        who = ". ".join(parts) if parts else "Someone else saved it"
+        return (
+            f"Not saved: this {self.current._meta.verbose_name} changed since you opened it. "
+            f"{who}. Your edits are kept below; check them against the new values and save again."
+        )
+
+
+def describe(instance: models.Model, name: str, value: Any) -> str:
+    """A value as a person reads it in the history: labels, not codes."""
+    field = instance._meta.get_field(name)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (list, tuple, set, models.QuerySet)):
+        return ", ".join(sorted(str(v) for v in value))
+    if getattr(field, "choices", None):
+        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "j M Y H:i")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "j M Y")
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    text = str(value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def record_event(
+    *,
+    actor: User | None,
+    project: Project | None,
+    verb: str,
+    target: models.Model,
+    changes: Mapping[str, Mapping[str, str]] | None = None,
+    message: str = "",
+) -> ActivityEvent:
+    return ActivityEvent.objects.create(
+        project=project,
+        actor=actor,
+        verb=verb,
+        target_type=target._meta.label_lower,
+        target_id=target.pk,
+        target_label=f"{target._meta.verbose_name} “{target}”",
+        target_version=getattr(target, "version", None),
+        changes=dict(changes or {}),
+        message=message,
+    )
+
+
+def record_created(*, actor: User, project: Project | None, target: models.Model) -> None:
+    record_event(actor=actor, project=project, verb="created", target=target)
+
+
+def record_deleted(*, actor: User, project: Project | None, target: models.Model) -> None:
+    record_event(actor=actor, project=project, verb="deleted", target=target)
+
+
+def update_versioned(
+    *,
+    actor: User,
+    project: Project | None,
+    instance: M,
+    version: int,
+    changes: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[models.Model]] | None = None,
+    verb: str = "updated",
+    message: str = "",
+) -> tuple[M, dict[str, dict[str, str]]]:
+    """Apply changes to the row only if nobody saved a newer version meanwhile.
+
+    The row is locked for the check and the write, so two saves of the same
+    version cannot both win. Returns the saved row and the recorded diff.
+    """
+    model = type(instance)
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().get(pk=instance.pk)
+        if current.version != version:  # type: ignore[attr-defined]
+            raise StaleEdit(current, since_version=version)
+        diff: dict[str, dict[str, str]] = {}
+        for name, value in changes.items():
+            before = getattr(current, name)
+            if before != value:
+                diff[name] = _change(current, name, before, value)
+                setattr(current, name, value)
+        for name, values in (m2m or {}).items():
+            before_set = set(getattr(current, name).all())
+            after_set = set(values)
+            if before_set != after_set:
+                diff[name] = _change(current, name, before_set, after_set)
+        if not diff:
+            return current, diff
+        current.full_clean()
+        current.version += 1  # type: ignore[attr-defined]
+        current.save()
+        for name, values in (m2m or {}).items():
+            if name in diff:
+                getattr(current, name).set(values)
+        record_event(
+            actor=actor, project=project, verb=verb, target=current, changes=diff, message=message
+        )
+    return current, diff
+
+
+def _change(instance: models.Model, name: str, before: Any, after: Any) -> dict[str, str]:
+    field = instance._meta.get_field(name)
+    label = str(getattr(field, "verbose_name", name)).capitalize()
+    return {
+        "label": label,
+        "before": describe(instance, name, before),
+        "after": describe(instance, name, after),
+    }
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    url: str = "",
+    body: str = "",
+    project: Project | None = None,
+    actor: User | None = None,
+    dedupe_key: str = "",
+) -> list[Notification]:
+    """Tell people in the app, and by e-mail where they chose to receive this kind.
+
+    The actor is never told about their own action. With a dedupe_key, a person
+    is told at most once, however often this runs.
+    """
+    from synchrony.activity.tasks import send_notification_email
+
+    people = {u.pk: u for u in recipients if u is not None and u.is_active}
+    if actor is not None:
+        people.pop(actor.pk, None)
+    if dedupe_key:
+        already = Notification.objects.filter(
+            recipient_id__in=people, dedupe_key=dedupe_key
+        ).values_list("recipient_id", flat=True)
+        for pk in already:
+            people.pop(pk, None)
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                project=project,
+                kind=kind,
+                title=title[:300],
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key,
+            )
+            for user in people.values()
+        ],
+        ignore_conflicts=bool(dedupe_key),
+    )
+    if dedupe_key:
+        # ignore_conflicts returns rows without ids; fetch the ones that went in.
+        created = list(
+            Notification.objects.filter(
+                recipient_id__in=people, dedupe_key=dedupe_key, emailed_at__isnull=True
+            )
+        )
+    for notification in created:
+        if people[notification.recipient_id].wants_email(kind):
+            send_notification_email.delay_on_commit(notification.pk)
+    return created
+
+
+def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=list(notification_ids))
+    return unread.update(read_at=timezone.now())

@@ -1,0 +1,17 @@
+"""The test suite runs against the real PostgreSQL and Redis (DATABASE_URL/REDIS_URL override)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/synchrony")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from synchrony.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "synchrony-test"  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = "synchrony-test"

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("synchrony.projects.urls")),
+    path("", include("synchrony.planning.urls")),
+    path("", include("synchrony.activity.urls")),
+    path("", include("synchrony.launches.urls")),
+    path("accounts/", include("synchrony.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
