@@ -34,7 +34,7 @@ DATABASES = {
 }
 REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
 EMAIL_CONFIG = env.dj_email_url(
-    "EMAIL_URL", "consolemail://" if DEBUG else "smtp://localhost:25"
+    "EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25"
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Synchrony <synchrony@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "synchrony.activity.context_processors.notifications",
+                "synchrony.projects.context_processors.stages",
             ],
         },
     }
@@ -120,7 +121,7 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "projects:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

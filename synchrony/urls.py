@@ -3,11 +3,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from synchrony.activity.views import health
+
 urlpatterns = [
     path("", include("synchrony.projects.urls")),
     path("", include("synchrony.planning.urls")),
     path("", include("synchrony.activity.urls")),
     path("", include("synchrony.launches.urls")),
     path("accounts/", include("synchrony.accounts.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
 ]

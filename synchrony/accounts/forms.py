@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from synchrony.accounts.models import User, time_zone_names
+from synchrony.activity.models import NotificationKind
+
+
+class SettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=[], help_text="Every date and time is shown to you in this zone."
+    )
+    email_kinds = forms.MultipleChoiceField(
+        label="E-mail me when",
+        choices=NotificationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="You always see every notification in the app.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "time_zone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
+        self.fields["email"].required = True
+        self.initial["email_kinds"] = [
+            k for k in NotificationKind.values if k not in self.instance.email_opt_out
+        ]
+
+    def save(self, commit: bool = True) -> User:
+        chosen = set(self.cleaned_data["email_kinds"])
+        self.instance.email_opt_out = [k for k in NotificationKind.values if k not in chosen]
+        return super().save(commit)

@@ -1,0 +1,270 @@
+"""Writes for tasks, content items (with their review flow) and budget lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from synchrony.activity.models import NotificationKind
+from synchrony.activity.services import (
+    notify,
+    record_created,
+    record_deleted,
+    record_event,
+    update_versioned,
+)
+from synchrony.planning.models import (
+    BudgetLine,
+    ContentComment,
+    ContentItem,
+    ContentStatus,
+    Task,
+    TaskStatus,
+)
+from synchrony.projects.models import Project, Role
+from synchrony.projects.services import budget_approval_withdraw
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import User
+
+
+def _check_dependencies(task: Task, depends_on: Iterable[Task]) -> list[Task]:
+    deps = list(depends_on)
+    if any(d.project_id != task.project_id for d in deps):
+        raise ValidationError({"depends_on": "A task can only depend on tasks of its project."})
+    if any(d.pk == task.pk for d in deps):
+        raise ValidationError({"depends_on": "A task cannot depend on itself."})
+    cycle = task.find_cycle(deps)
+    if cycle:
+        raise ValidationError(
+            {"depends_on": "That would make a cycle: " + " → ".join(t.title for t in cycle)}
+        )
+    return deps
+
+
+def _notify_owner(task: Task, actor: User) -> None:
+    if task.owner is not None:
+        notify(
+            recipients=[task.owner],
+            kind=NotificationKind.TASK_ASSIGNED,
+            title=f"{actor} gave you a task: {task.title}",
+            body=f"Due {task.due_date:%d %b %Y}." if task.due_date else "",
+            url=task.project.get_absolute_url() + f"stage/{task.stage}/#task-{task.pk}",
+            project=task.project,
+            actor=actor,
+        )
+
+
+def task_create(
+    *, actor: User, project: Project, depends_on: Iterable[Task] = (), **fields: Any
+) -> Task:
+    task = Task(project=project, created_by=actor, **fields)
+    if task.status != TaskStatus.BLOCKED:
+        task.blocked_reason = ""
+    if task.status == TaskStatus.DONE:
+        task.completed_at = timezone.now()
+    task.full_clean()
+    deps = list(depends_on)
+    with transaction.atomic():
+        task.save()
+        if deps:
+            task.depends_on.set(_check_dependencies(task, deps))
+        record_created(actor=actor, project=project, target=task)
+        _notify_owner(task, actor)
+    return task
+
+
+def task_update(
+    *,
+    actor: User,
+    task: Task,
+    version: int,
+    changes: dict[str, Any],
+    depends_on: Iterable[Task] | None = None,
+) -> Task:
+    changes = dict(changes)
+    status = changes.get("status", task.status)
+    if status != TaskStatus.BLOCKED:
+        changes["blocked_reason"] = ""
+    if "status" in changes and status != task.status:
+        changes["completed_at"] = timezone.now() if status == TaskStatus.DONE else None
+    with transaction.atomic():
+        deps = _check_dependencies(task, depends_on) if depends_on is not None else None
+        previous_owner = task.owner_id
+        updated, diff = update_versioned(
+            actor=actor,
+            project=task.project,
+            instance=task,
+            version=version,
+            changes=changes,
+            m2m={"depends_on": deps} if deps is not None else None,
+        )
+        if "owner" in diff and updated.owner_id != previous_owner:
+            _notify_owner(updated, actor)
+    return updated
+
+
+def task_delete(*, actor: User, task: Task) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=task.project, target=task)
+        task.delete()
+
+
+def content_create(*, actor: User, project: Project, **fields: Any) -> ContentItem:
+    item = ContentItem(project=project, created_by=actor, **fields)
+    item.full_clean()
+    with transaction.atomic():
+        item.save()
+        record_created(actor=actor, project=project, target=item)
+    return item
+
+
+def content_update(
+    *, actor: User, item: ContentItem, version: int, changes: dict[str, Any]
+) -> ContentItem:
+    changes = dict(changes)
+    # Approval is of what was reviewed: changing the words sends it back to draft.
+    if item.status == ContentStatus.APPROVED and any(
+        changes.get(f, getattr(item, f)) != getattr(item, f) for f in ("title", "body", "link")
+    ):
+        changes["status"] = ContentStatus.DRAFT
+    updated, _ = update_versioned(
+        actor=actor, project=item.project, instance=item, version=version, changes=changes
+    )
+    return updated
+
+
+def content_submit(*, actor: User, item: ContentItem, version: int) -> ContentItem:
+    if not item.can_submit:
+        raise ValidationError(f"Content that is {item.get_status_display().lower()} cannot be submitted.")
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=item.project,
+            instance=item,
+            version=version,
+            changes={"status": ContentStatus.IN_REVIEW},
+            verb="submitted for review",
+        )
+        reviewers = (
+            [updated.reviewer]
+            if updated.reviewer
+            else [m.user for m in item.project.memberships.filter(role=Role.MANAGER).select_related("user")]
+        )
+        notify(
+            recipients=reviewers,
+            kind=NotificationKind.CONTENT_REVIEW,
+            title=f"{actor} asks you to review “{item.title}”",
+            url=item.get_absolute_url(),
+            project=item.project,
+            actor=actor,
+        )
+    return updated
+
+
+def content_review(
+    *, actor: User, item: ContentItem, version: int, decision: str, comment: str
+) -> ContentItem:
+    if item.status != ContentStatus.IN_REVIEW:
+        raise ValidationError("Only content in review can be approved or sent back.")
+    if decision not in (ContentStatus.APPROVED, ContentStatus.CHANGES_REQUESTED):
+        raise ValidationError({"decision": "Approve it or request changes."})
+    comment = comment.strip()
+    if decision == ContentStatus.CHANGES_REQUESTED and not comment:
+        raise ValidationError({"comment": "Say what needs to change."})
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=item.project,
+            instance=item,
+            version=version,
+            changes={"status": decision},
+            verb="reviewed",
+            message=comment,
+        )
+        if comment:
+            ContentComment.objects.create(item=item, author=actor, body=comment, decision=decision)
+        notify(
+            recipients=[p for p in (item.owner, item.created_by) if p],
+            kind=NotificationKind.CONTENT_REVIEWED,
+            title=f"{actor}: {updated.get_status_display()} — {item.title}",
+            body=comment,
+            url=item.get_absolute_url(),
+            project=item.project,
+            actor=actor,
+        )
+    return updated
+
+
+def content_comment(*, actor: User, item: ContentItem, body: str) -> ContentComment:
+    comment = ContentComment(item=item, author=actor, body=body.strip())
+    comment.full_clean()
+    with transaction.atomic():
+        comment.save()
+        record_event(
+            actor=actor, project=item.project, verb="commented on", target=item, message=comment.body
+        )
+        notify(
+            recipients=[p for p in (item.owner, item.reviewer, item.created_by) if p],
+            kind=NotificationKind.CONTENT_REVIEWED,
+            title=f"{actor} commented on “{item.title}”",
+            body=comment.body,
+            url=item.get_absolute_url(),
+            project=item.project,
+            actor=actor,
+        )
+    return comment
+
+
+def content_delete(*, actor: User, item: ContentItem) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=item.project, target=item)
+        item.delete()
+
+
+def budget_line_create(*, actor: User, project: Project, **fields: Any) -> BudgetLine:
+    line = BudgetLine(project=project, **fields)
+    line.full_clean()
+    with transaction.atomic():
+        line.save()
+        record_created(actor=actor, project=project, target=line)
+        budget_approval_withdraw(project=project, actor=actor, why=f"“{line}” was added")
+    return line
+
+
+def budget_line_update(
+    *, actor: User, line: BudgetLine, version: int, changes: dict[str, Any]
+) -> BudgetLine:
+    with transaction.atomic():
+        updated, diff = update_versioned(
+            actor=actor, project=line.project, instance=line, version=version, changes=changes
+        )
+        # Actual spend is reported against the approved plan; only plan changes withdraw it.
+        if set(diff) - {"actual", "owner"}:
+            budget_approval_withdraw(project=line.project, actor=actor, why=f"“{line}” changed")
+    return updated
+
+
+def budget_line_delete(*, actor: User, line: BudgetLine) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=line.project, target=line)
+        line.delete()
+        budget_approval_withdraw(project=line.project, actor=actor, why=f"“{line}” was removed")
+
+
+def budget_approve(*, actor: User, project: Project, version: int) -> Project:
+    if not project.budget_lines.exists():
+        raise ValidationError("Add at least one budget line before approving the budget.")
+    updated, _ = update_versioned(
+        actor=actor,
+        project=project,
+        instance=project,
+        version=version,
+        changes={"budget_approved_at": timezone.now(), "budget_approved_by": actor},
+        verb="approved the budget of",
+    )
+    return updated

@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from synchrony.activity.forms import apply_errors
+from synchrony.activity.services import StaleEdit
+from synchrony.planning import services
+from synchrony.planning.forms import (
+    BudgetLineForm,
+    CommentForm,
+    ContentForm,
+    ReviewForm,
+    TaskForm,
+    TaskStatusForm,
+)
+from synchrony.planning.selectors import (
+    can_comment_content,
+    can_edit_content,
+    can_review_content,
+    get_budget_line_for_user,
+    get_content_for_user,
+    get_task_for_user,
+)
+from synchrony.projects.models import Stage
+from synchrony.projects.selectors import Need, get_project_for_user
+from synchrony.projects.views import edit_row, render_section, section_response
+
+
+@require_POST
+def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
+    form = TaskForm(request.POST, project=project)
+    saved = False
+    if form.is_valid():
+        try:
+            services.task_create(
+                actor=request.user,
+                project=project,
+                depends_on=form.cleaned_data["depends_on"],
+                **form.changes(),
+            )
+            saved = True
+        except ValidationError as error:
+            apply_errors(form, error)
+    # The section to show is the page's stage, which the new task's own stage may differ from.
+    stage = request.POST.get("section_stage")
+    stage = stage if stage in Stage.values else project.stage
+    return section_response(
+        request, project, "tasks", stage, saved=saved, form_name="task_form", form=form
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = get_task_for_user(request.user, task_pk, write=True)
+    form = TaskForm(request.POST or None, instance=task, project=task.project)
+    return edit_row(
+        request,
+        obj=task,
+        form=form,
+        save=lambda f: services.task_update(
+            actor=request.user,
+            task=task,
+            version=f.cleaned_data["version"],
+            changes=f.changes(),
+            depends_on=f.cleaned_data["depends_on"],
+        ),
+        section="tasks",
+        stage=task.stage,
+    )
+
+
+@require_POST
+def task_status(request: HttpRequest, task_pk: int) -> HttpResponse:
+    """The quick status change from a task row."""
+    task = get_task_for_user(request.user, task_pk, write=True)
+    form = TaskStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.task_update(
+                actor=request.user,
+                task=task,
+                version=form.cleaned_data["version"],
+                changes={
+                    "status": form.cleaned_data["status"],
+                    "blocked_reason": form.cleaned_data["blocked_reason"],
+                },
+            )
+        except StaleEdit as error:
+            messages.error(request, error.message)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Choose a valid status.")
+    if request.htmx:
+        return render_section(request, task.project, "tasks", task.stage)
+    return redirect("projects:stage", pk=task.project.pk, stage=task.stage)
+
+
+@require_POST
+def task_delete(request: HttpRequest, task_pk: int) -> HttpResponse:
+    task = get_task_for_user(request.user, task_pk, write=True)
+    services.task_delete(actor=request.user, task=task)
+    if request.htmx:
+        return render_section(request, task.project, "tasks", task.stage)
+    messages.success(request, f"Task “{task}” deleted.")
+    return redirect("projects:stage", pk=task.project.pk, stage=task.stage)
+
+
+@require_POST
+def content_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
+    form = ContentForm(request.POST, project=project)
+    saved = False
+    if form.is_valid():
+        try:
+            services.content_create(actor=request.user, project=project, **form.changes())
+            saved = True
+        except ValidationError as error:
+            apply_errors(form, error)
+    return section_response(
+        request, project, "content", Stage.PLANNING, saved=saved, form_name="content_form", form=form
+    )
+
+
+def _content_page(
+    request: HttpRequest, item, *, review_form=None, comment_form=None, status: int = 200
+) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "planning/content_detail.html",
+        {
+            "item": item,
+            "project": item.project,
+            "comments": item.comments.select_related("author"),
+            "can_edit": can_edit_content(user, item),
+            "can_review": can_review_content(user, item),
+            "review_form": review_form or ReviewForm(initial={"version": item.version}),
+            "comment_form": (comment_form or CommentForm()) if can_comment_content(user, item) else None,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def content_detail(request: HttpRequest, content_pk: int) -> HttpResponse:
+    return _content_page(request, get_content_for_user(request.user, content_pk))
+
+
+@require_http_methods(["GET", "POST"])
+def content_edit(request: HttpRequest, content_pk: int) -> HttpResponse:
+    item = get_content_for_user(request.user, content_pk, write=True)
+    form = ContentForm(request.POST or None, instance=item, project=item.project)
+    return edit_row(
+        request,
+        obj=item,
+        form=form,
+        save=lambda f: services.content_update(
+            actor=request.user, item=item, version=f.cleaned_data["version"], changes=f.changes()
+        ),
+        section="content",
+        stage=Stage.PLANNING,
+        success_url=item.get_absolute_url(),
+    )
+
+
+@require_POST
+def content_submit(request: HttpRequest, content_pk: int) -> HttpResponse:
+    item = get_content_for_user(request.user, content_pk, write=True)
+    try:
+        services.content_submit(
+            actor=request.user, item=item, version=int(request.POST.get("version", 0) or 0)
+        )
+    except (StaleEdit, ValidationError) as error:
+        messages.error(request, error.message if isinstance(error, StaleEdit) else " ".join(error.messages))
+    else:
+        messages.success(request, "Sent for review.")
+    return redirect(item.get_absolute_url())
+
+
+@require_POST
+def content_review(request: HttpRequest, content_pk: int) -> HttpResponse:
+    item = get_content_for_user(request.user, content_pk)
+    if not can_review_content(request.user, item):
+        raise PermissionDenied("You are not this content's reviewer.")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.content_review(actor=request.user, item=item, **form.cleaned_data)
+        except StaleEdit as error:
+            form.add_error(None, error.message)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Review recorded.")
+            return redirect(item.get_absolute_url())
+    return _content_page(request, item, review_form=form, status=422)
+
+
+@require_POST
+def content_comment(request: HttpRequest, content_pk: int) -> HttpResponse:
+    item = get_content_for_user(request.user, content_pk)
+    if not can_comment_content(request.user, item):
+        raise PermissionDenied("Viewers cannot comment.")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.content_comment(actor=request.user, item=item, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(item.get_absolute_url() + "#comments")
+    return _content_page(request, item, comment_form=form, status=422)
+
+
+@require_POST
+def content_delete(request: HttpRequest, content_pk: int) -> HttpResponse:
+    item = get_content_for_user(request.user, content_pk, write=True)
+    services.content_delete(actor=request.user, item=item)
+    messages.success(request, f"“{item}” deleted.")
+    return redirect("projects:stage", pk=item.project.pk, stage=Stage.PLANNING)
+
+
+@require_POST
+def budget_line_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.MANAGE)
+    form = BudgetLineForm(request.POST, project=project)
+    saved = False
+    if form.is_valid():
+        try:
+            services.budget_line_create(actor=request.user, project=project, **form.changes())
+            saved = True
+        except ValidationError as error:
+            apply_errors(form, error)
+    project.refresh_from_db(fields=["budget_approved_at"])
+    return section_response(
+        request, project, "budget", Stage.PLANNING, saved=saved, form_name="budget_form", form=form
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def budget_line_edit(request: HttpRequest, line_pk: int) -> HttpResponse:
+    line = get_budget_line_for_user(request.user, line_pk, write=True)
+    form = BudgetLineForm(request.POST or None, instance=line, project=line.project)
+    return edit_row(
+        request,
+        obj=line,
+        form=form,
+        save=lambda f: services.budget_line_update(
+            actor=request.user, line=line, version=f.cleaned_data["version"], changes=f.changes()
+        ),
+        section="budget",
+        stage=Stage.PLANNING,
+    )
+
+
+@require_POST
+def budget_line_delete(request: HttpRequest, line_pk: int) -> HttpResponse:
+    line = get_budget_line_for_user(request.user, line_pk, write=True)
+    services.budget_line_delete(actor=request.user, line=line)
+    if request.htmx:
+        return render_section(request, line.project, "budget", Stage.PLANNING)
+    messages.success(request, f"Budget line “{line}” removed.")
+    return redirect("projects:stage", pk=line.project.pk, stage=Stage.PLANNING)
+
+
+@require_POST
+def budget_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.MANAGE)
+    try:
+        services.budget_approve(
+            actor=request.user, project=project, version=int(request.POST.get("version", 0) or 0)
+        )
+    except StaleEdit as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Budget approved.")
+    return redirect("projects:stage", pk=project.pk, stage=Stage.PLANNING)

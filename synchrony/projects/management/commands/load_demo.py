@@ -1,0 +1,313 @@
+"""Load a realistic demo workspace: people in every role, channels, three projects.
+
+Everything is created through the services, so the demo has a real history and
+real notifications. Passwords are random per install and written to
+var/demo-logins.txt, which `make run` prints at every start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from synchrony.accounts.models import Team, User
+from synchrony.launches.models import Channel, ChannelKind
+from synchrony.planning import services as planning
+from synchrony.planning.models import BudgetCategory, ContentKind, ContentStatus, TaskStatus
+from synchrony.projects import services as projects
+from synchrony.projects.models import Project, RequestKind, RequestStatus, Role, Stage
+
+PEOPLE = [
+    # username, first, last, team, time zone, what they do in the demo
+    ("maria", "Maria", "Lopez", "Marketing", "Europe/Berlin", "marketing manager"),
+    ("devon", "Devon", "Park", "Marketing", "America/New_York", "designer (contributor)"),
+    ("wren", "Wren", "Ali", "Marketing", "Europe/London", "writer (contributor)"),
+    ("sam", "Sam", "Okafor", "Sales", "America/Chicago", "sales (viewer)"),
+    ("cass", "Cass", "Meyer", "Customer success", "Europe/Berlin", "customer success (viewer)"),
+    ("ivan", "Ivan", "Petrov", "IT", "Europe/Berlin", "IT (signs off)"),
+    ("fran", "Fran", "Dubois", "Finance", "Europe/Paris", "finance (signs off budgets)"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo workspace (with --if-empty: only into an empty database)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--if-empty", action="store_true")
+
+    def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
+        if if_empty and (User.objects.exists() or Project.objects.exists()):
+            self.stdout.write("Database has data; demo workspace not loaded.")
+            return
+        password = secrets.token_urlsafe(9)
+        with transaction.atomic():
+            people = self.people(password)
+            channels = self.channels(people)
+            self.atlas(people, channels)
+            self.webinars(people, channels)
+            self.renewals(people, channels)
+        logins = ["Demo logins (password for everyone: " + password + "):"]
+        logins.append(f"  {'admin':<8} administrator (Django admin at /admin/)")
+        logins += [f"  {p[0]:<8} {p[5]}" for p in PEOPLE]
+        text = "\n".join(logins) + "\n"
+        settings.VAR_DIR.mkdir(exist_ok=True)
+        (settings.VAR_DIR / "demo-logins.txt").write_text(text)
+        self.stdout.write(self.style.SUCCESS("Demo workspace loaded."))
+        self.stdout.write(text)
+
+    def people(self, password: str) -> dict[str, User]:
+        people: dict[str, User] = {}
+        admin = User.objects.create_superuser(
+            "admin", "admin@example.com", password, first_name="Ada", last_name="Admin"
+        )
+        people["admin"] = admin
+        for username, first, last, team, tz, _ in PEOPLE:
+            user = User.objects.create_user(
+                username,
+                f"{username}@example.com",
+                password,
+                first_name=first,
+                last_name=last,
+                time_zone=tz,
+            )
+            user.teams.add(Team.objects.get(name=team))
+            people[username] = user
+        return people
+
+    def channels(self, p: dict[str, User]) -> dict[str, Channel]:
+        specs = [
+            ("Newsletter", ChannelKind.EMAIL, "#3b5bdb", "wren"),
+            ("LinkedIn", ChannelKind.SOCIAL, "#0a66c2", "devon"),
+            ("Google Ads", ChannelKind.PAID_ADS, "#f08c00", "maria"),
+            ("Website", ChannelKind.WEB, "#2b8a3e", "devon"),
+            ("Press", ChannelKind.PR, "#862e9c", "wren"),
+            ("Webinars", ChannelKind.EVENTS, "#e8590c", "maria"),
+            ("Sales enablement", ChannelKind.SALES_ENABLEMENT, "#c2255c", "sam"),
+            ("In-app messages", ChannelKind.CUSTOMER_SUCCESS, "#1098ad", "cass"),
+        ]
+        return {
+            name: Channel.objects.create(name=name, kind=kind, colour=colour, owner=p[owner])
+            for name, kind, colour, owner in specs
+        }
+
+    def team(self, project: Project, p: dict[str, User]) -> None:
+        roles = {
+            "devon": Role.CONTRIBUTOR,
+            "wren": Role.CONTRIBUTOR,
+            "ivan": Role.CONTRIBUTOR,
+            "fran": Role.CONTRIBUTOR,
+            "sam": Role.VIEWER,
+            "cass": Role.VIEWER,
+        }
+        for username, role in roles.items():
+            projects.member_set(actor=p["maria"], project=project, user=p[username], role=role)
+
+    def atlas(self, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """In Planning: a product launch with tasks, content in review and a budget to approve."""
+        today = timezone.localdate()
+        maria = p["maria"]
+        project = projects.project_create(
+            actor=maria,
+            name="Atlas 3.0 product launch",
+            summary="Launch Atlas 3.0 to existing customers and new mid-market prospects.",
+            scope="New reporting module and pricing tiers. Markets: EU and North America. "
+            "Out of scope: the APAC partner programme.",
+            promotion_start=today + dt.timedelta(days=21),
+            promotion_end=today + dt.timedelta(days=63),
+            budget=Decimal("40000"),
+            channels=[c["Newsletter"], c["LinkedIn"], c["Google Ads"], c["Website"], c["Press"]],
+        )
+        self.team(project, p)
+        projects.goal_create(
+            actor=maria, project=project, metric="Marketing-qualified leads", baseline=Decimal(120),
+            target=Decimal(400), unit="leads", due_date=today + dt.timedelta(days=90),
+        )
+        projects.goal_create(
+            actor=maria, project=project, metric="Trial sign-ups", baseline=Decimal(300),
+            target=Decimal(900), unit="sign-ups", due_date=today + dt.timedelta(days=90),
+        )
+        for title, who, team in [
+            ("Pricing and positioning sign-off", None, "Sales"),
+            ("Release date confirmed by engineering", p["ivan"], None),
+            ("Budget envelope", p["fran"], None),
+        ]:
+            request = projects.request_create(
+                actor=maria, project=project, kind=RequestKind.SIGNOFF, title=title,
+                user=who, team=Team.objects.get(name=team) if team else None,
+            )
+            projects.request_answer(
+                actor=who or p["sam"], request=request, version=request.version,
+                decision=RequestStatus.APPROVED, response="Looks right to us.",
+            )
+        projects.project_move(
+            actor=maria, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT,
+            reason="Goals set and every sign-off in.",
+        )
+        messaging = planning.task_create(
+            actor=maria, project=project, title="Product messaging document", owner=maria,
+            due_date=today - dt.timedelta(days=1), status=TaskStatus.DOING,
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Landing page design", owner=p["devon"],
+            due_date=today + dt.timedelta(days=5), status=TaskStatus.DOING, depends_on=[messaging],
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Launch e-mail copy", owner=p["wren"],
+            due_date=today + dt.timedelta(days=3), depends_on=[messaging],
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Sales deck refresh", owner=p["devon"],
+            due_date=today + dt.timedelta(days=8), status=TaskStatus.BLOCKED,
+            blocked_reason="Waiting for final pricing tiers from Sales.",
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Partner co-marketing outreach",
+            due_date=today + dt.timedelta(days=12),
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Launch-day social posts", owner=p["devon"],
+            due_date=today + dt.timedelta(days=18), stage=Stage.ACTIVATION,
+        )
+        blog = planning.content_create(
+            actor=p["wren"], project=project, title="Introducing Atlas 3.0", kind=ContentKind.BLOG_POST,
+            channel=c["Website"], owner=p["wren"], due_date=today + dt.timedelta(days=10),
+            body="Atlas 3.0 brings reporting that answers the questions your board asks…",
+        )
+        planning.content_submit(actor=p["wren"], item=blog, version=blog.version)
+        press = planning.content_create(
+            actor=p["wren"], project=project, title="Press release", kind=ContentKind.OTHER,
+            channel=c["Press"], owner=p["wren"], due_date=today + dt.timedelta(days=14),
+            body="FOR IMMEDIATE RELEASE — Atlas 3.0…",
+        )
+        press = planning.content_submit(actor=p["wren"], item=press, version=press.version)
+        planning.content_review(
+            actor=maria, item=press, version=press.version, decision=ContentStatus.CHANGES_REQUESTED,
+            comment="Lead with the customer quote, and add the pricing line once Sales confirms.",
+        )
+        carousel = planning.content_create(
+            actor=p["devon"], project=project, title="LinkedIn carousel", kind=ContentKind.SOCIAL_POST,
+            channel=c["LinkedIn"], owner=p["devon"], due_date=today + dt.timedelta(days=16),
+        )
+        carousel = planning.content_submit(actor=p["devon"], item=carousel, version=carousel.version)
+        planning.content_review(
+            actor=maria, item=carousel, version=carousel.version, decision=ContentStatus.APPROVED,
+            comment="",
+        )
+        planning.content_create(
+            actor=maria, project=project, title="Launch e-mail", kind=ContentKind.EMAIL,
+            channel=c["Newsletter"], owner=p["wren"], due_date=today + dt.timedelta(days=15),
+        )
+        for category, description, planned, actual, owner in [
+            (BudgetCategory.CONTENT_CREATION, "Copywriting and video", "8000", "2500", p["wren"]),
+            (BudgetCategory.DESIGN, "Landing page and assets", "6000", "6200", p["devon"]),
+            (BudgetCategory.MEDIA, "Search and social ads", "20000", "0", None),
+        ]:
+            planning.budget_line_create(
+                actor=maria, project=project, category=category, description=description,
+                planned=Decimal(planned), actual=Decimal(actual), owner=owner,
+            )
+
+    def webinars(self, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """In Development: goals set, sign-offs still coming in."""
+        today = timezone.localdate()
+        maria = p["maria"]
+        project = projects.project_create(
+            actor=maria,
+            name="Spring webinar series",
+            summary="Four webinars that turn Atlas trial users into paying customers.",
+            promotion_start=today + dt.timedelta(days=45),
+            promotion_end=today + dt.timedelta(days=110),
+            channels=[c["Webinars"], c["Newsletter"], c["In-app messages"]],
+        )
+        self.team(project, p)
+        projects.goal_create(
+            actor=maria, project=project, metric="Trial-to-paid conversion", baseline=Decimal("4.5"),
+            target=Decimal("7"), unit="%", due_date=today + dt.timedelta(days=120),
+        )
+        projects.request_create(
+            actor=maria, project=project, kind=RequestKind.SIGNOFF,
+            title="Which customer stories can we use?", team=Team.objects.get(name="Sales"),
+            due_date=today + dt.timedelta(days=4),
+        )
+        it = projects.request_create(
+            actor=maria, project=project, kind=RequestKind.SIGNOFF,
+            title="Webinar platform and SSO", user=p["ivan"],
+        )
+        projects.request_answer(
+            actor=p["ivan"], request=it, version=it.version, decision=RequestStatus.APPROVED,
+            response="The platform passed the security review.",
+        )
+        projects.request_create(
+            actor=maria, project=project, kind=RequestKind.SIGNOFF, title="Speaker fees",
+            user=p["fran"], due_date=today + dt.timedelta(days=7),
+        )
+        cs = projects.request_create(
+            actor=maria, project=project, kind=RequestKind.INPUT,
+            title="Top five questions trial users ask", user=p["cass"],
+        )
+        projects.request_answer(
+            actor=p["cass"], request=cs, version=cs.version, decision=RequestStatus.ANSWERED,
+            response="Exports, SSO, roles, API limits and data residency.",
+        )
+
+    def renewals(self, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """In Performance: launched, measured against its goals."""
+        today = timezone.localdate()
+        maria = p["maria"]
+        project = projects.project_create(
+            actor=maria,
+            name="Winter renewal campaign",
+            summary="Remind customers up for renewal of what they gained this year.",
+            promotion_start=today - dt.timedelta(days=40),
+            promotion_end=today + dt.timedelta(days=20),
+            budget=Decimal("12000"),
+            channels=[c["Newsletter"], c["In-app messages"], c["Sales enablement"]],
+        )
+        self.team(project, p)
+        projects.goal_create(
+            actor=maria, project=project, metric="Renewal rate", baseline=Decimal(82),
+            target=Decimal(88), unit="%", due_date=today + dt.timedelta(days=30),
+        )
+        fin = projects.request_create(
+            actor=maria, project=project, kind=RequestKind.SIGNOFF, title="Renewal discount limits",
+            user=p["fran"],
+        )
+        projects.request_answer(
+            actor=p["fran"], request=fin, version=fin.version, decision=RequestStatus.APPROVED,
+            response="Up to 10 % for multi-year renewals.",
+        )
+        projects.project_move(
+            actor=maria, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT,
+        )
+        for title, owner, days in [
+            ("Renewal e-mail sequence", p["wren"], -35),
+            ("In-app renewal banner", p["devon"], -30),
+        ]:
+            planning.task_create(
+                actor=maria, project=project, title=title, owner=owner,
+                due_date=today + dt.timedelta(days=days), status=TaskStatus.DONE,
+            )
+        planning.budget_line_create(
+            actor=maria, project=project, category=BudgetCategory.CONTENT_CREATION,
+            description="E-mail sequence", planned=Decimal(3000), actual=Decimal(2800),
+        )
+        project.refresh_from_db()
+        planning.budget_approve(actor=maria, project=project, version=project.version)
+        project.refresh_from_db()
+        projects.project_move(
+            actor=maria, project=project, to_stage=Stage.ACTIVATION, expected_stage=Stage.PLANNING,
+        )
+        projects.project_move(
+            actor=maria, project=project, to_stage=Stage.PERFORMANCE, expected_stage=Stage.ACTIVATION,
+        )
+        planning.task_create(
+            actor=maria, project=project, title="Weekly renewal report to sales", owner=maria,
+            due_date=today + dt.timedelta(days=2), stage=Stage.PERFORMANCE,
+        )

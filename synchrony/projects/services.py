@@ -1,0 +1,367 @@
+"""Writes for projects, their members, goals, sign-off requests and stage moves.
+
+Each function is one use-case: validated, in a transaction, recorded in the activity
+log, with the people concerned notified after commit. HTML views and the API both
+call these, so a rule lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from synchrony.activity.models import NotificationKind
+from synchrony.activity.services import (
+    notify,
+    record_created,
+    record_deleted,
+    record_event,
+    update_versioned,
+)
+from synchrony.projects.models import (
+    Goal,
+    InputRequest,
+    Membership,
+    Project,
+    RequestKind,
+    RequestStatus,
+    Role,
+    Stage,
+    StageTransition,
+)
+from synchrony.projects.stages import missing_criteria
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import Team, User
+    from synchrony.launches.models import Channel
+
+
+def project_create(
+    *,
+    actor: User,
+    name: str,
+    summary: str = "",
+    scope: str = "",
+    promotion_start: dt.date | None = None,
+    promotion_end: dt.date | None = None,
+    budget: Decimal | None = None,
+    channels: Iterable[Channel] = (),
+) -> Project:
+    project = Project(
+        name=name,
+        summary=summary,
+        scope=scope,
+        owner=actor,
+        promotion_start=promotion_start,
+        promotion_end=promotion_end,
+        budget=budget,
+    )
+    project.full_clean()
+    with transaction.atomic():
+        project.save()
+        project.channels.set(channels)
+        Membership.objects.create(project=project, user=actor, role=Role.MANAGER)
+        record_created(actor=actor, project=project, target=project)
+    return project
+
+
+def project_update(
+    *,
+    actor: User,
+    project: Project,
+    version: int,
+    changes: dict[str, Any],
+    channels: Iterable[Channel] | None = None,
+) -> Project:
+    owner = changes.get("owner")
+    if owner is not None and not Membership.objects.filter(
+        project=project, user=owner, role=Role.MANAGER
+    ).exists():
+        raise ValidationError({"owner": f"{owner} must be a manager of the project first."})
+    with transaction.atomic():
+        updated, diff = update_versioned(
+            actor=actor,
+            project=project,
+            instance=project,
+            version=version,
+            changes=changes,
+            m2m={"channels": channels} if channels is not None else None,
+        )
+        if "budget" in diff and updated.budget_approved_at:
+            budget_approval_withdraw(project=updated, actor=actor, why="the total budget changed")
+    return updated
+
+
+def project_move(
+    *,
+    actor: User,
+    project: Project,
+    to_stage: str,
+    expected_stage: str,
+    reason: str = "",
+    override: bool = False,
+) -> StageTransition:
+    """Move a project one stage on or back; the caller has checked the actor is a manager.
+
+    Moving on needs the exit criteria met, or an override with a written reason;
+    moving back always needs a reason. Both are recorded for the project's history.
+    """
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.stage != expected_stage:
+            raise ValidationError(
+                f"The project is already in {Stage(locked.stage).label}; reload to see who moved it."
+            )
+        forward = to_stage == locked.next_stage
+        if not forward and to_stage != locked.previous_stage:
+            raise ValidationError("A project moves one stage at a time.")
+        missing = [c.label for c in missing_criteria(locked)] if forward else []
+        if not forward and not reason:
+            raise ValidationError({"reason": "Say why the project goes back a stage."})
+        if missing and not override:
+            raise ValidationError(
+                "Exit criteria not met: " + "; ".join(missing) + ". A manager may advance "
+                "anyway with a written reason."
+            )
+        if missing and not reason:
+            raise ValidationError({"reason": "Say why the project advances without its criteria."})
+        from_stage = locked.stage
+        locked.stage = to_stage
+        locked.version += 1
+        locked.save(update_fields=["stage", "version", "updated_at"])
+        transition = StageTransition.objects.create(
+            project=locked,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            actor=actor,
+            reason=reason,
+            overridden=bool(missing),
+            missing=missing,
+        )
+        record_event(
+            actor=actor,
+            project=locked,
+            verb="advanced" if forward else "moved back",
+            target=locked,
+            changes={
+                "stage": {
+                    "label": "Stage",
+                    "before": Stage(from_stage).label,
+                    "after": Stage(to_stage).label,
+                }
+            },
+            message=reason,
+        )
+        notify(
+            recipients=locked.members.all(),
+            kind=NotificationKind.STAGE_CHANGED,
+            title=f"{locked} moved to {Stage(to_stage).label}",
+            body=(f"Reason: {reason}" if reason else "")
+            + (f"\nAdvanced without: {'; '.join(missing)}" if missing else ""),
+            url=locked.get_absolute_url(),
+            project=locked,
+            actor=actor,
+        )
+    project.stage, project.version = locked.stage, locked.version
+    return transition
+
+
+def member_set(*, actor: User, project: Project, user: User, role: str) -> Membership:
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+        if membership is None:
+            membership = Membership.objects.create(project=project, user=user, role=role)
+            record_event(
+                actor=actor,
+                project=project,
+                verb="added",
+                target=membership,
+                changes={"role": {"label": "Role", "before": "", "after": Role(role).label}},
+            )
+            notify(
+                recipients=[user],
+                kind=NotificationKind.MEMBERSHIP,
+                title=f"You were added to {project} as {Role(role).label.lower()}",
+                url=project.get_absolute_url(),
+                project=project,
+                actor=actor,
+            )
+            return membership
+        if membership.role == role:
+            return membership
+        _keep_a_manager(project, membership, new_role=role)
+        before = membership.get_role_display()
+        membership.role = role
+        membership.save(update_fields=["role"])
+        record_event(
+            actor=actor,
+            project=project,
+            verb="changed role of",
+            target=membership,
+            changes={"role": {"label": "Role", "before": before, "after": Role(role).label}},
+        )
+    return membership
+
+
+def member_remove(*, actor: User, project: Project, membership: Membership) -> None:
+    with transaction.atomic():
+        _keep_a_manager(project, membership, new_role=None)
+        record_deleted(actor=actor, project=project, target=membership)
+        membership.delete()
+
+
+def _keep_a_manager(project: Project, membership: Membership, new_role: str | None) -> None:
+    if membership.user_id == project.owner_id and new_role != Role.MANAGER:
+        raise ValidationError(
+            f"{membership.user} owns the project; make someone else the owner first."
+        )
+    if membership.role == Role.MANAGER and new_role != Role.MANAGER:
+        others = project.memberships.filter(role=Role.MANAGER).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError("A project needs at least one manager.")
+
+
+def goal_create(*, actor: User, project: Project, **fields: Any) -> Goal:
+    goal = Goal(project=project, **fields)
+    goal.full_clean()
+    with transaction.atomic():
+        goal.save()
+        record_created(actor=actor, project=project, target=goal)
+    return goal
+
+
+def goal_update(*, actor: User, goal: Goal, version: int, changes: dict[str, Any]) -> Goal:
+    updated, _ = update_versioned(
+        actor=actor, project=goal.project, instance=goal, version=version, changes=changes
+    )
+    return updated
+
+
+def goal_delete(*, actor: User, goal: Goal) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=goal.project, target=goal)
+        goal.delete()
+
+
+def request_create(
+    *,
+    actor: User,
+    project: Project,
+    kind: str,
+    title: str,
+    details: str = "",
+    user: User | None = None,
+    team: Team | None = None,
+    required: bool = True,
+    due_date: dt.date | None = None,
+) -> InputRequest:
+    """Ask a person or a team for input or sign-off.
+
+    Addressees who are not yet on the project join it as viewers, so they can read
+    what they are asked to sign off.
+    """
+    request = InputRequest(
+        project=project,
+        kind=kind,
+        title=title,
+        details=details,
+        requested_from_user=user,
+        requested_from_team=team,
+        required=required and kind == RequestKind.SIGNOFF,
+        due_date=due_date,
+        requested_by=actor,
+    )
+    request.full_clean()
+    addressees = [user] if user is not None else list(team.members.filter(is_active=True))  # type: ignore[union-attr]
+    with transaction.atomic():
+        request.save()
+        record_created(actor=actor, project=project, target=request)
+        already = set(project.memberships.values_list("user_id", flat=True))
+        for person in addressees:
+            if person.pk not in already:
+                member_set(actor=actor, project=project, user=person, role=Role.VIEWER)
+        notify(
+            recipients=addressees,
+            kind=NotificationKind.SIGNOFF_REQUESTED,
+            title=f"{actor} asks for your {request.get_kind_display().lower()}: {title}",
+            body=details,
+            url=request.get_absolute_url(),
+            project=project,
+            actor=actor,
+        )
+    return request
+
+
+def request_answer(
+    *,
+    actor: User,
+    request: InputRequest,
+    version: int,
+    decision: str,
+    response: str,
+) -> InputRequest:
+    """The addressee answers: input is answered; a sign-off is given or changes requested."""
+    allowed = (
+        {RequestStatus.APPROVED, RequestStatus.CHANGES_REQUESTED}
+        if request.kind == RequestKind.SIGNOFF
+        else {RequestStatus.ANSWERED}
+    )
+    if decision not in allowed:
+        raise ValidationError({"decision": "Choose one of the offered answers."})
+    if decision != RequestStatus.APPROVED and not response.strip():
+        raise ValidationError({"response": "Write your answer or the changes you need."})
+    from django.utils import timezone
+
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=request.project,
+            instance=request,
+            version=version,
+            changes={
+                "status": decision,
+                "response": response.strip(),
+                "responded_by": actor,
+                "responded_at": timezone.now(),
+            },
+            verb="answered",
+        )
+        notify(
+            recipients=[request.requested_by] if request.requested_by else [],
+            kind=NotificationKind.SIGNOFF_ANSWERED,
+            title=f"{actor}: {updated.get_status_display()} — {request.title}",
+            body=response,
+            url=request.get_absolute_url(),
+            project=request.project,
+            actor=actor,
+        )
+    return updated
+
+
+def request_delete(*, actor: User, request: InputRequest) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=request.project, target=request)
+        request.delete()
+
+
+def budget_approval_withdraw(*, project: Project, actor: User, why: str) -> None:
+    """Budget approval holds for the budget as approved; any change withdraws it."""
+    if Project.objects.filter(pk=project.pk, budget_approved_at__isnull=False).update(
+        budget_approved_at=None, budget_approved_by=None
+    ):
+        project.budget_approved_at = None
+        record_event(
+            actor=actor,
+            project=project,
+            verb="withdrew budget approval of",
+            target=project,
+            message=f"Approval withdrawn because {why}.",
+        )
+
+
