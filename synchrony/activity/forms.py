@@ -62,3 +62,9 @@ def apply_errors(form: forms.BaseForm, error: Any) -> None:
         form.add_error(None, error.messages)
 
 
+
+
+class VersionForm(forms.Form):
+    """For actions on a row that post nothing but the version they were shown."""
+
+    version = forms.IntegerField(min_value=1)

@@ -77,6 +77,7 @@ class TaskStatusForm(forms.Form):
 
 class ContentForm(ProjectScopedForm):
     person_fields = ("owner", "reviewer")
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
 
     class Meta:
         model = ContentItem

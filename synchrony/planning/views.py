@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from synchrony.activity.forms import apply_errors
+from synchrony.activity.forms import VersionForm, apply_errors
 from synchrony.activity.services import StaleEdit
 from synchrony.planning import services
 from synchrony.planning.forms import (
@@ -172,12 +172,15 @@ def content_edit(request: HttpRequest, content_pk: int) -> HttpResponse:
 @require_POST
 def content_submit(request: HttpRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk, write=True)
+    form = VersionForm(request.POST)
     try:
-        services.content_submit(
-            actor=request.user, item=item, version=int(request.POST.get("version", 0) or 0)
-        )
-    except (StaleEdit, ValidationError) as error:
-        messages.error(request, error.message if isinstance(error, StaleEdit) else " ".join(error.messages))
+        if not form.is_valid():
+            raise ValidationError("Reload the page and try again.")
+        services.content_submit(actor=request.user, item=item, version=form.cleaned_data["version"])
+    except StaleEdit as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Sent for review.")
     return redirect(item.get_absolute_url())
@@ -272,9 +275,12 @@ def budget_line_delete(request: HttpRequest, line_pk: int) -> HttpResponse:
 @require_POST
 def budget_approve(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
+    form = VersionForm(request.POST)
     try:
+        if not form.is_valid():
+            raise ValidationError("Reload the page and try again.")
         services.budget_approve(
-            actor=request.user, project=project, version=int(request.POST.get("version", 0) or 0)
+            actor=request.user, project=project, version=form.cleaned_data["version"]
         )
     except StaleEdit as error:
         messages.error(request, error.message)

@@ -144,7 +144,12 @@ def section_context(
 
 
 def render_stage(
-    request: HttpRequest, project: Project, stage: str, status: int = 200, **forms: Any
+    request: HttpRequest,
+    project: Project,
+    stage: str,
+    status: int = 200,
+    with_section: str | None = None,
+    **forms: Any,
 ) -> HttpResponse:
     ctx: dict[str, Any] = {
         "project": project,
@@ -154,7 +159,9 @@ def render_stage(
         "stages": [(s, Stage(s).label) for s in WORK_STAGES],
         "is_current": stage == project.stage,
         "can_manage": role_allows(project.user_role, Need.MANAGE),
-        "sections": STAGE_SECTIONS[stage],
+        # A form with errors is always shown, even in a section this stage page lacks.
+        "sections": STAGE_SECTIONS[stage]
+        + ([with_section] if with_section and with_section not in STAGE_SECTIONS[stage] else []),
         "move_form": forms.pop("move_form", None),
     }
     if stage == project.stage:
@@ -190,7 +197,9 @@ def section_response(
         return render_section(request, project, section, stage, **({} if saved else {form_name: form}))
     if saved:
         return redirect(reverse("projects:stage", args=[project.pk, stage]) + f"#{section}", permanent=False)
-    return render_stage(request, project, stage, status=422, **{form_name: form})
+    return render_stage(
+        request, project, stage, status=422, with_section=section, **{form_name: form}
+    )
 
 
 @require_GET

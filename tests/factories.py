@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from synchrony.accounts.models import Team, User
+from synchrony.launches.models import Channel
+from synchrony.planning.models import BudgetLine, ContentItem, Task
+from synchrony.projects.models import Goal, InputRequest, Membership, Project, Role
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    time_zone = "Europe/Berlin"
+    password = factory.django.Password(PASSWORD)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class ChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Channel
+
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    owner = factory.SubFactory(UserFactory)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_is_manager(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            Membership.objects.get_or_create(
+                project=self, user=self.owner, defaults={"role": Role.MANAGER}
+            )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.CONTRIBUTOR
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    project = factory.SubFactory(ProjectFactory)
+    metric = "Qualified leads"
+    baseline = Decimal(100)
+    target = Decimal(300)
+    unit = "leads"
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=60))
+
+
+class InputRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InputRequest
+
+    project = factory.SubFactory(ProjectFactory)
+    title = "Pricing sign-off"
+    requested_from_user = factory.SubFactory(UserFactory)
+    requested_by = factory.SelfAttribute("project.owner")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    created_by = factory.SelfAttribute("project.owner")
+
+
+class ContentItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContentItem
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Content {n}")
+    created_by = factory.SelfAttribute("project.owner")
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BudgetLine
+
+    project = factory.SubFactory(ProjectFactory)
+    category = "media"
+    description = factory.Sequence(lambda n: f"Line {n}")
+    planned = Decimal(1000)
