@@ -41,3 +41,28 @@ def client_for(user: User) -> Client:
 @pytest.fixture
 def as_user():
     return client_for
+
+
+class WorkerThread:
+    def wait_for(self, condition, timeout: float = 20.0):
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError("the Celery worker did not get there in time")
+
+
+@pytest.fixture
+def celery_worker_thread(transactional_db: None):
+    """A real Celery worker, in a thread, consuming the test queue on the real Redis."""
+    from celery.contrib.testing.worker import start_worker
+
+    from synchrony.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield WorkerThread()

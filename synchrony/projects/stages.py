@@ -19,7 +19,8 @@ def exit_criteria(project: Project) -> list[Criterion]:
 
     stage = project.stage
     if stage == Stage.DEVELOPMENT:
-        pending = [r for r in project.input_requests.all() if r.blocks_development]
+        requests = project.input_requests.select_related("requested_from_user", "requested_from_team")
+        pending = [r for r in requests if r.blocks_development]
         return [
             Criterion(
                 "At least one goal with a target and a date",

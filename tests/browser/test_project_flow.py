@@ -162,6 +162,13 @@ def test_manager_takes_a_project_through_signoff_into_planning(live_server, new_
     # test_finished_stage_in_the_stepper_has_enough_contrast, which fails until that is fixed.
     assert_accessible(page, "the Planning stage page", exclude=[".stepper li.done a"])
     shot(page, "06-planning")
+    # The inline forms too: every field labelled, errors announced.
+    for summary in ("Add a task", "Add content", "Add a budget line"):
+        page.locator("details.add > summary", has_text=summary).click()
+    expect(page.locator("#task_title")).to_be_visible()
+    assert_accessible(
+        page, "the Planning stage page with its add forms open", exclude=[".stepper li.done a"]
+    )
 
     task = Task.objects.get(project=project)
     assert (task.title, task.owner, task.stage) == ("Write the launch email", manager, "planning")

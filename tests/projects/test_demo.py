@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from synchrony.accounts.models import User
+from synchrony.projects.models import Project, Role, Stage
+
+
+def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", "--if-empty")
+    stages = set(Project.objects.values_list("stage", flat=True))
+    assert stages == {Stage.DEVELOPMENT, Stage.PLANNING, Stage.PERFORMANCE}
+    roles = set(Project.objects.get(stage=Stage.PLANNING).memberships.values_list("role", flat=True))
+    assert roles == {Role.MANAGER, Role.CONTRIBUTOR, Role.VIEWER}
+    logins = (tmp_path / "demo-logins.txt").read_text()
+    password = logins.split("everyone: ")[1].split(")")[0]
+    assert User.objects.get(username="maria").check_password(password)
+    atlas = Project.objects.get(stage=Stage.PLANNING)
+    assert atlas.tasks.exists() and atlas.content_items.exists() and atlas.budget_lines.exists()
+    assert atlas.events.count() > 10
+    count = User.objects.count()
+    call_command("load_demo", "--if-empty")
+    assert User.objects.count() == count
