@@ -33,13 +33,15 @@ DATABASES = {
     )
 }
 REDIS_URL = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
-EMAIL_CONFIG = env.dj_email_url(
-    "EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25"
-)
+EMAIL_CONFIG = env.dj_email_url("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Synchrony <synchrony@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
-CURRENCY = env.str("CURRENCY", "EUR", validate=Regexp(r"^[A-Z]{3}$", error="CURRENCY must be an ISO 4217 code such as EUR."))
+CURRENCY = env.str(
+    "CURRENCY",
+    "EUR",
+    validate=Regexp(r"^[A-Z]{3}$", error="CURRENCY must be an ISO 4217 code such as EUR."),
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", False)

@@ -9,7 +9,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 os.environ.setdefault("SECRET_KEY", "test-" + "x" * 60)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from synchrony.settings import *  # noqa: E402, F403
+from synchrony.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -12,11 +12,37 @@ from tests.factories import TaskFactory
 from tests.test_permissions import snapshot, walked_urls
 
 JUNK = [
-    {"version": "abc", "due_date": "2026-13-45", "planned": "1e999", "actual": "-0", "baseline": "NaN"},
-    {"version": "-1", "title": "x" * 10_000, "status": "exploded", "to_stage": "nowhere", "stage": "../"},
-    {"owner": "999999", "depends_on": ["abc", "0"], "decision": "maybe", "role": "king", "user": "x"},
-    {"promotion_start": "2026-12-10", "promotion_end": "2026-12-01", "budget": "-5", "name": "\x00"},
-    {"title": "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"), "body": "🚀" * 3000},
+    {
+        "version": "abc",
+        "due_date": "2026-13-45",
+        "planned": "1e999",
+        "actual": "-0",
+        "baseline": "NaN",
+    },
+    {
+        "version": "-1",
+        "title": "x" * 10_000,
+        "status": "exploded",
+        "to_stage": "nowhere",
+        "stage": "../",
+    },
+    {
+        "owner": "999999",
+        "depends_on": ["abc", "0"],
+        "decision": "maybe",
+        "role": "king",
+        "user": "x",
+    },
+    {
+        "promotion_start": "2026-12-10",
+        "promotion_end": "2026-12-01",
+        "budget": "-5",
+        "name": "\x00",
+    },
+    {
+        "title": "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+        "body": "🚀" * 3000,
+    },
 ]
 
 
@@ -36,7 +62,9 @@ def test_dates_out_of_order_are_refused_at_the_field(cast):
         {"name": "Late", "promotion_start": "2026-12-10", "promotion_end": "2026-12-01"},
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["promotion_end"] == ["The promotion cannot end before it starts."]
+    assert response.context["form"].errors["promotion_end"] == [
+        "The promotion cannot end before it starts."
+    ]
     assert not Project.objects.filter(name="Late").exists()
 
 
@@ -56,8 +84,11 @@ def test_unknown_users_and_viewers_cannot_own_tasks(cast):
     client = client_for(cast.manager)
     url = reverse("planning:task-create", args=[cast.project.pk])
     for owner in ("424242", str(cast.viewer.pk), str(cast.outsider.pk)):
-        response = client.post(url, {"title": "T", "owner": owner, "stage": "planning", "status": "todo"},
-                               HTTP_HX_REQUEST="true")
+        response = client.post(
+            url,
+            {"title": "T", "owner": owner, "stage": "planning", "status": "todo"},
+            HTTP_HX_REQUEST="true",
+        )
         assert "Select a valid choice" in response.content.decode(), owner
     assert not Task.objects.exists()
 
@@ -100,11 +131,23 @@ def test_a_stale_edit_through_the_form_keeps_the_input_and_names_the_change(cast
     task = TaskFactory(project=cast.project, title="Draft", owner=cast.contributor)
     client_for(cast.contributor).post(
         reverse("planning:task-edit", args=[task.pk]),
-        {"title": "Final", "stage": "planning", "status": "todo", "owner": cast.contributor.pk, "version": 1},
+        {
+            "title": "Final",
+            "stage": "planning",
+            "status": "todo",
+            "owner": cast.contributor.pk,
+            "version": 1,
+        },
     )
     response = client_for(cast.manager).post(
         reverse("planning:task-edit", args=[task.pk]),
-        {"title": "Draft", "stage": "planning", "status": "doing", "owner": cast.contributor.pk, "version": 1},
+        {
+            "title": "Draft",
+            "stage": "planning",
+            "status": "doing",
+            "owner": cast.contributor.pk,
+            "version": 1,
+        },
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()

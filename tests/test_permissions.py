@@ -25,8 +25,15 @@ from tests.factories import (
 )
 
 # Pages that answer without a login, by design.
-PUBLIC = {"login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-          "password_reset_complete", "health"}
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "health",
+}
 
 
 def app_patterns() -> Iterator[tuple[str, URLPattern]]:
@@ -82,8 +89,15 @@ def snapshot() -> tuple:
 
 def test_the_walk_covers_the_app(cast):
     names = {name for name, _ in walked_urls(cast)}
-    assert {"projects:dashboard", "projects:move", "planning:task-edit", "planning:budget-approve",
-            "projects:request", "activity:notifications", "accounts:settings"} <= names
+    assert {
+        "projects:dashboard",
+        "projects:move",
+        "planning:task-edit",
+        "planning:budget-approve",
+        "projects:request",
+        "activity:notifications",
+        "accounts:settings",
+    } <= names
     assert len(names) >= 35
 
 
@@ -97,9 +111,17 @@ def test_anonymous_is_sent_to_log_in_everywhere(cast):
 
 
 # Pages about no project in particular: every signed-in user has their own.
-PERSONAL = {"projects:dashboard", "projects:list", "projects:create", "launches:channels",
-            "activity:notifications", "activity:notifications-read-all", "accounts:settings",
-            "password_change", "password_change_done"}
+PERSONAL = {
+    "projects:dashboard",
+    "projects:list",
+    "projects:create",
+    "launches:channels",
+    "activity:notifications",
+    "activity:notifications-read-all",
+    "accounts:settings",
+    "password_change",
+    "password_change_done",
+}
 
 
 def test_someone_outside_the_project_gets_404_for_everything_in_it(cast):
@@ -125,9 +147,22 @@ def test_no_write_by_a_viewer_or_outsider_succeeds(cast, role):
     for name, url in urls:
         if name in PERSONAL:
             continue
-        response = client.post(url, {"version": 1, "title": "Hijack", "status": "done", "to_stage": "planning",
-                                     "expected_stage": "development", "override": "on", "reason": "x",
-                                     "decision": "approved", "body": "x", "user": user.pk, "role": "manager"})
+        response = client.post(
+            url,
+            {
+                "version": 1,
+                "title": "Hijack",
+                "status": "done",
+                "to_stage": "planning",
+                "expected_stage": "development",
+                "override": "on",
+                "reason": "x",
+                "decision": "approved",
+                "body": "x",
+                "user": user.pk,
+                "role": "manager",
+            },
+        )
         assert response.status_code in (403, 404, 405), (name, url, response.status_code)
     assert snapshot() == before
 
@@ -147,10 +182,14 @@ def test_a_contributor_edits_only_what_they_own_or_created(cast):
     client = client_for(cast.contributor)
     assert client.get(reverse("planning:task-edit", args=[theirs.pk])).status_code == 200
     assert client.get(reverse("planning:task-edit", args=[others.pk])).status_code == 403
-    response = client.post(reverse("planning:task-status", args=[others.pk]), {"version": 1, "status": "done"})
+    response = client.post(
+        reverse("planning:task-status", args=[others.pk]), {"version": 1, "status": "done"}
+    )
     assert response.status_code == 403
     assert client.post(reverse("projects:move", args=[cast.project.pk])).status_code == 403
-    assert client.post(reverse("planning:budget-approve", args=[cast.project.pk])).status_code == 403
+    assert (
+        client.post(reverse("planning:budget-approve", args=[cast.project.pk])).status_code == 403
+    )
 
 
 def test_only_the_addressee_answers_a_request(cast):
@@ -165,7 +204,9 @@ def test_only_the_addressee_answers_a_request(cast):
 
 
 def test_a_notification_opens_only_for_its_recipient(cast):
-    notification = Notification.objects.create(recipient=cast.viewer, kind="membership", title="Hi", url="/")
+    notification = Notification.objects.create(
+        recipient=cast.viewer, kind="membership", title="Hi", url="/"
+    )
     url = reverse("activity:notification-open", args=[notification.pk])
     assert client_for(cast.outsider).post(url).status_code == 404
     assert client_for(cast.viewer).post(url).status_code == 302

@@ -18,7 +18,13 @@ PROD = {
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    ours = {*PROD, "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "REDIS_URL", "SECURE_HSTS_SECONDS"}
+    ours = {
+        *PROD,
+        "DJANGO_SETTINGS_MODULE",
+        "SECURE_SSL_REDIRECT",
+        "REDIS_URL",
+        "SECURE_HSTS_SECONDS",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -52,6 +58,9 @@ def test_debug_is_off_unless_asked_for():
     from django.conf import settings
 
     assert settings.DEBUG is False
-    result = run(["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"],
-                 SECRET_KEY=PROD["SECRET_KEY"], SECURE_SSL_REDIRECT="false")
+    result = run(
+        ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        SECRET_KEY=PROD["SECRET_KEY"],
+        SECURE_SSL_REDIRECT="false",
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr

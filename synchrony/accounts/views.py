@@ -15,4 +15,6 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Settings saved.")
         return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form}, status=422 if form.errors else 200)
+    return render(
+        request, "accounts/settings.html", {"form": form}, status=422 if form.errors else 200
+    )

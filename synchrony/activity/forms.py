@@ -39,7 +39,9 @@ class VersionedModelForm(forms.ModelForm):
     def changes(self) -> dict[str, Any]:
         """The cleaned model fields to save, without many-to-many fields and the version."""
         m2m = {f.name for f in self.instance._meta.many_to_many}
-        return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields and k not in m2m}
+        return {
+            k: v for k, v in self.cleaned_data.items() if k in self._meta.fields and k not in m2m
+        }
 
     def stale(self, error: StaleEdit) -> VersionedModelForm:
         data = self.data.copy()
@@ -60,8 +62,6 @@ def apply_errors(form: forms.BaseForm, error: Any) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
-
-
 
 
 class VersionForm(forms.Form):

@@ -57,8 +57,21 @@ def main() -> int:
         print(f"No Redis answered at {host}:{port}; starting a local redis-server under var/.")
         VAR.mkdir(exist_ok=True)
         redis_child = subprocess.Popen(  # noqa: S603 - our own fixed command line
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(VAR),
-             "--save", "", "--appendonly", "no", "--logfile", str(VAR / "redis.log")]
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(VAR),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(VAR / "redis.log"),
+            ]
         )
         for _ in range(50):
             if redis_answers(host, port):

@@ -56,7 +56,9 @@ class TaskForm(ProjectScopedForm):
         if self.instance.pk:
             deps = deps.exclude(pk=self.instance.pk)
         self.fields["depends_on"].queryset = deps
-        self.fields["depends_on"].help_text = "Tasks that must be done first (Ctrl-click to pick several)."
+        self.fields[
+            "depends_on"
+        ].help_text = "Tasks that must be done first (Ctrl-click to pick several)."
 
     def clean_depends_on(self) -> Any:
         deps = self.cleaned_data["depends_on"]
@@ -97,7 +99,9 @@ class ReviewForm(forms.Form):
             (ContentStatus.CHANGES_REQUESTED, "Request changes"),
         ]
     )
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
 
 
 class CommentForm(forms.Form):

@@ -22,9 +22,7 @@ def check_assignable(project: Project, user: object, field: str) -> None:
     if not Membership.objects.filter(
         project=project, user=user, role__in=ASSIGNABLE_ROLES
     ).exists():
-        raise ValidationError(
-            {field: f"{user} is not a manager or contributor on this project."}
-        )
+        raise ValidationError({field: f"{user} is not a manager or contributor on this project."})
 
 
 class TaskStatus(models.TextChoices):

@@ -129,7 +129,8 @@ def budget_summary(project: Project) -> BudgetSummary:
     over = [line for line in lines if line.is_over]
     if over:
         summary.warnings.append(
-            "Over plan: " + ", ".join(f"{line} (+{line.actual - line.planned:,.2f})" for line in over)
+            "Over plan: "
+            + ", ".join(f"{line} (+{line.actual - line.planned:,.2f})" for line in over)
         )
     if project.budget is not None and summary.planned > project.budget:
         summary.warnings.append(

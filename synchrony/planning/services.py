@@ -140,7 +140,9 @@ def content_update(
 
 def content_submit(*, actor: User, item: ContentItem, version: int) -> ContentItem:
     if not item.can_submit:
-        raise ValidationError(f"Content that is {item.get_status_display().lower()} cannot be submitted.")
+        raise ValidationError(
+            f"Content that is {item.get_status_display().lower()} cannot be submitted."
+        )
     with transaction.atomic():
         updated, _ = update_versioned(
             actor=actor,
@@ -153,7 +155,10 @@ def content_submit(*, actor: User, item: ContentItem, version: int) -> ContentIt
         reviewers = (
             [updated.reviewer]
             if updated.reviewer
-            else [m.user for m in item.project.memberships.filter(role=Role.MANAGER).select_related("user")]
+            else [
+                m.user
+                for m in item.project.memberships.filter(role=Role.MANAGER).select_related("user")
+            ]
         )
         notify(
             recipients=reviewers,
@@ -206,7 +211,11 @@ def content_comment(*, actor: User, item: ContentItem, body: str) -> ContentComm
     with transaction.atomic():
         comment.save()
         record_event(
-            actor=actor, project=item.project, verb="commented on", target=item, message=comment.body
+            actor=actor,
+            project=item.project,
+            verb="commented on",
+            target=item,
+            message=comment.body,
         )
         notify(
             recipients=[p for p in (item.owner, item.reviewer, item.created_by) if p],

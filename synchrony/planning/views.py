@@ -123,7 +123,13 @@ def content_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
     return section_response(
-        request, project, "content", Stage.PLANNING, saved=saved, form_name="content_form", form=form
+        request,
+        project,
+        "content",
+        Stage.PLANNING,
+        saved=saved,
+        form_name="content_form",
+        form=form,
     )
 
 
@@ -141,7 +147,9 @@ def _content_page(
             "can_edit": can_edit_content(user, item),
             "can_review": can_review_content(user, item),
             "review_form": review_form or ReviewForm(initial={"version": item.version}),
-            "comment_form": (comment_form or CommentForm()) if can_comment_content(user, item) else None,
+            "comment_form": (comment_form or CommentForm())
+            if can_comment_content(user, item)
+            else None,
         },
         status=status,
     )

@@ -107,7 +107,9 @@ class AnswerForm(forms.Form):
 class MoveForm(forms.Form):
     to_stage = forms.CharField(max_length=20)
     expected_stage = forms.CharField(max_length=20)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
     override = forms.BooleanField(required=False)
 
 

@@ -45,8 +45,7 @@ PRACTICES: dict[str, tuple[str, str]] = {
     ),
     Stage.REVIEW: (
         "No-fault transparency",
-        "A blameless look at what worked and what needs work, so lessons reach the "
-        "next project.",
+        "A blameless look at what worked and what needs work, so lessons reach the next project.",
     ),
     Stage.CLOSED: ("Archive", "The project is closed and kept as history."),
 }
@@ -98,10 +97,12 @@ class Project(models.Model):
         return reverse("projects:detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.promotion_start and self.promotion_end and self.promotion_end < self.promotion_start:
-            raise ValidationError(
-                {"promotion_end": "The promotion cannot end before it starts."}
-            )
+        if (
+            self.promotion_start
+            and self.promotion_end
+            and self.promotion_end < self.promotion_start
+        ):
+            raise ValidationError({"promotion_end": "The promotion cannot end before it starts."})
 
     @property
     def is_closed(self) -> bool:
@@ -164,7 +165,10 @@ class Goal(models.Model):
         start = self.project.promotion_start if self.project_id else None
         if self.due_date and start and self.due_date < start:
             raise ValidationError(
-                {"due_date": f"A goal cannot be due before the promotion starts ({start:%d %b %Y})."}
+                {
+                    "due_date": "A goal cannot be due before the promotion starts "
+                    f"({start:%d %b %Y})."
+                }
             )
 
 
@@ -241,9 +245,7 @@ class InputRequest(models.Model):
 
     def clean(self) -> None:
         if bool(self.requested_from_user_id) == bool(self.requested_from_team_id):
-            raise ValidationError(
-                {"requested_from_user": "Ask either one person or one team."}
-            )
+            raise ValidationError({"requested_from_user": "Ask either one person or one team."})
 
     @property
     def addressee(self) -> object:

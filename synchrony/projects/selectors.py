@@ -92,11 +92,7 @@ def get_request_for_user(user: User, pk: int, *, write: bool = False) -> InputRe
 
 
 def can_answer_request(user: User, request: InputRequest) -> bool:
-    return (
-        not request.project.is_closed
-        and request.is_open
-        and request.is_addressed_to(user)
-    )
+    return not request.project.is_closed and request.is_open and request.is_addressed_to(user)
 
 
 def requests_waiting_for(user: User) -> QuerySet[InputRequest]:

@@ -79,9 +79,10 @@ def project_update(
     channels: Iterable[Channel] | None = None,
 ) -> Project:
     owner = changes.get("owner")
-    if owner is not None and not Membership.objects.filter(
-        project=project, user=owner, role=Role.MANAGER
-    ).exists():
+    if (
+        owner is not None
+        and not Membership.objects.filter(project=project, user=owner, role=Role.MANAGER).exists()
+    ):
         raise ValidationError({"owner": f"{owner} must be a manager of the project first."})
     with transaction.atomic():
         updated, diff = update_versioned(
@@ -116,7 +117,8 @@ def project_move(
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.stage != expected_stage:
             raise ValidationError(
-                f"The project is already in {Stage(locked.stage).label}; reload to see who moved it."
+                f"The project is already in {Stage(locked.stage).label}; "
+                "reload to see who moved it."
             )
         forward = to_stage == locked.next_stage
         if not forward and to_stage != locked.previous_stage:
@@ -174,7 +176,9 @@ def project_move(
 
 def member_set(*, actor: User, project: Project, user: User, role: str) -> Membership:
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+        membership = (
+            Membership.objects.select_for_update().filter(project=project, user=user).first()
+        )
         if membership is None:
             membership = Membership.objects.create(project=project, user=user, role=role)
             record_event(
@@ -363,5 +367,3 @@ def budget_approval_withdraw(*, project: Project, actor: User, why: str) -> None
             target=project,
             message=f"Approval withdrawn because {why}.",
         )
-
-

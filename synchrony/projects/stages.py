@@ -19,7 +19,9 @@ def exit_criteria(project: Project) -> list[Criterion]:
 
     stage = project.stage
     if stage == Stage.DEVELOPMENT:
-        requests = project.input_requests.select_related("requested_from_user", "requested_from_team")
+        requests = project.input_requests.select_related(
+            "requested_from_user", "requested_from_team"
+        )
         pending = [r for r in requests if r.blocks_development]
         return [
             Criterion(
@@ -31,7 +33,9 @@ def exit_criteria(project: Project) -> list[Criterion]:
                 "Every required sign-off given",
                 not pending,
                 "Waiting for: "
-                + "; ".join(f"{r.title} ({r.addressee}: {r.get_status_display()})" for r in pending),
+                + "; ".join(
+                    f"{r.title} ({r.addressee}: {r.get_status_display()})" for r in pending
+                ),
             ),
         ]
     if stage == Stage.CLOSED:

@@ -112,8 +112,10 @@ def section_context(
         for r in reqs:
             r.answerable = r.is_open and (
                 r.requested_from_user_id == user.pk
-                or (r.requested_from_team is not None
-                    and any(m.pk == user.pk for m in r.requested_from_team.members.all()))
+                or (
+                    r.requested_from_team is not None
+                    and any(m.pk == user.pk for m in r.requested_from_team.members.all())
+                )
             )
         ctx["requests"] = reqs
         ctx["request_form"] = forms.get("request_form") or (
@@ -194,9 +196,13 @@ def section_response(
 ) -> HttpResponse:
     """After an inline create: the fresh section (htmx) or the page (plain post)."""
     if request.htmx:
-        return render_section(request, project, section, stage, **({} if saved else {form_name: form}))
+        return render_section(
+            request, project, section, stage, **({} if saved else {form_name: form})
+        )
     if saved:
-        return redirect(reverse("projects:stage", args=[project.pk, stage]) + f"#{section}", permanent=False)
+        return redirect(
+            reverse("projects:stage", args=[project.pk, stage]) + f"#{section}", permanent=False
+        )
     return render_stage(
         request, project, stage, status=422, with_section=section, **{form_name: form}
     )
@@ -257,9 +263,7 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            messages.success(
-                request, f"Moved to {transition.get_to_stage_display()}."
-            )
+            messages.success(request, f"Moved to {transition.get_to_stage_display()}.")
             url = project.get_absolute_url()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return render_stage(request, project, project.stage, status=422, move_form=form)
@@ -299,13 +303,20 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 apply_errors(form, error)
             else:
-                messages.success(request, f"{form.cleaned_data['user']} is now a {form.cleaned_data['role']}.")
+                messages.success(
+                    request, f"{form.cleaned_data['user']} is now a {form.cleaned_data['role']}."
+                )
                 return redirect("projects:members", pk=project.pk)
     members = project.memberships.select_related("user").prefetch_related("user__teams")
     return render(
         request,
         "projects/members.html",
-        {"project": project, "members": members, "form": form if manage else None, "roles": Role.choices},
+        {
+            "project": project,
+            "members": members,
+            "form": form if manage else None,
+            "roles": Role.choices,
+        },
         status=422 if form.errors else 200,
     )
 
@@ -335,8 +346,13 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
     return section_response(
-        request, project, "goals", stage_param(request, project),
-        saved=saved, form_name="goal_form", form=form,
+        request,
+        project,
+        "goals",
+        stage_param(request, project),
+        saved=saved,
+        form_name="goal_form",
+        form=form,
     )
 
 
@@ -431,7 +447,13 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
     return section_response(
-        request, project, "requests", Stage.DEVELOPMENT, saved=saved, form_name="request_form", form=form
+        request,
+        project,
+        "requests",
+        Stage.DEVELOPMENT,
+        saved=saved,
+        form_name="request_form",
+        form=form,
     )
 
 

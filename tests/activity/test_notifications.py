@@ -19,9 +19,15 @@ from tests.factories import TaskFactory, UserFactory
 def test_email_is_enqueued_only_after_commit_and_only_for_those_who_want_it(
     db, django_capture_on_commit_callbacks
 ):
-    wants, opted_out, actor = UserFactory(), UserFactory(email_opt_out=["task_assigned"]), UserFactory()
+    wants, opted_out, actor = (
+        UserFactory(),
+        UserFactory(email_opt_out=["task_assigned"]),
+        UserFactory(),
+    )
     with django_capture_on_commit_callbacks() as callbacks:
-        created = notify(recipients=[wants, opted_out, actor], kind="task_assigned", title="T", actor=actor)
+        created = notify(
+            recipients=[wants, opted_out, actor], kind="task_assigned", title="T", actor=actor
+        )
         assert mail.outbox == []
     assert {n.recipient for n in created} == {wants, opted_out}  # never the actor
     assert len(callbacks) == 1  # one e-mail: the opted-out person sees it in the app only
@@ -76,7 +82,9 @@ def test_reminders_respect_the_owner_time_zone_and_go_out_once(cast):
 
 def test_the_bell_counts_unread_and_opening_marks_read(cast):
     for i in range(3):
-        Notification.objects.create(recipient=cast.viewer, kind="membership", title=f"N{i}", url="/")
+        Notification.objects.create(
+            recipient=cast.viewer, kind="membership", title=f"N{i}", url="/"
+        )
     client = client_for(cast.viewer)
     page = client.get(reverse("projects:dashboard")).content.decode()
     assert 'data-testid="unread-count">3<' in page
@@ -88,7 +96,9 @@ def test_the_bell_counts_unread_and_opening_marks_read(cast):
 
 
 def test_a_notification_never_redirects_off_site(cast):
-    n = Notification.objects.create(recipient=cast.viewer, kind="membership", title="x", url="https://evil.example/")
+    n = Notification.objects.create(
+        recipient=cast.viewer, kind="membership", title="x", url="https://evil.example/"
+    )
     response = client_for(cast.viewer).post(reverse("activity:notification-open", args=[n.pk]))
     assert response["Location"] == reverse("activity:notifications")
 
@@ -97,14 +107,21 @@ def test_email_preferences_are_saved_from_settings(cast):
     client = client_for(cast.viewer)
     response = client.post(
         reverse("accounts:settings"),
-        {"first_name": "V", "last_name": "W", "email": "v@example.com", "time_zone": "America/New_York",
-         "email_kinds": ["signoff_requested"]},
+        {
+            "first_name": "V",
+            "last_name": "W",
+            "email": "v@example.com",
+            "time_zone": "America/New_York",
+            "email_kinds": ["signoff_requested"],
+        },
     )
     assert response.status_code == 302
     cast.viewer.refresh_from_db()
     assert cast.viewer.time_zone == "America/New_York"
     assert cast.viewer.wants_email("signoff_requested")
     assert not cast.viewer.wants_email("task_assigned")
-    bad = client.post(reverse("accounts:settings"), {"email": "v@example.com", "time_zone": "Mars/Olympus"})
+    bad = client.post(
+        reverse("accounts:settings"), {"email": "v@example.com", "time_zone": "Mars/Olympus"}
+    )
     assert bad.status_code == 422
     assert "time_zone" in bad.context["form"].errors

@@ -11,7 +11,9 @@ def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, s
     call_command("load_demo", "--if-empty")
     stages = set(Project.objects.values_list("stage", flat=True))
     assert stages == {Stage.DEVELOPMENT, Stage.PLANNING, Stage.PERFORMANCE}
-    roles = set(Project.objects.get(stage=Stage.PLANNING).memberships.values_list("role", flat=True))
+    roles = set(
+        Project.objects.get(stage=Stage.PLANNING).memberships.values_list("role", flat=True)
+    )
     assert roles == {Role.MANAGER, Role.CONTRIBUTOR, Role.VIEWER}
     logins = (tmp_path / "demo-logins.txt").read_text()
     password = logins.split("everyone: ")[1].split(")")[0]

@@ -22,7 +22,9 @@ from tests.factories import (
 
 def fill(project, contributor, n: int) -> None:
     for i in range(n):
-        task = TaskFactory(project=project, owner=contributor, due_date=dt.date(2026, 12, 1 + i % 20))
+        task = TaskFactory(
+            project=project, owner=contributor, due_date=dt.date(2026, 12, 1 + i % 20)
+        )
         if i:
             task.depends_on.add(project.tasks.first())
         GoalFactory(project=project)

@@ -20,7 +20,10 @@ def test_leaving_development_needs_a_goal_and_every_required_signoff(cast):
     }
     with pytest.raises(ValidationError, match="Exit criteria not met"):
         services.project_move(
-            actor=manager, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT
+            actor=manager,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
         )
     GoalFactory(project=project)
     request = services.request_create(
@@ -28,11 +31,17 @@ def test_leaving_development_needs_a_goal_and_every_required_signoff(cast):
     )
     with pytest.raises(ValidationError, match="Every required sign-off given"):
         services.project_move(
-            actor=manager, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT
+            actor=manager,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
         )
     services.request_answer(
-        actor=cast.viewer, request=request, version=request.version,
-        decision=RequestStatus.APPROVED, response="",
+        actor=cast.viewer,
+        request=request,
+        version=request.version,
+        decision=RequestStatus.APPROVED,
+        response="",
     )
     transition = services.project_move(
         actor=manager, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT
@@ -40,7 +49,9 @@ def test_leaving_development_needs_a_goal_and_every_required_signoff(cast):
     project.refresh_from_db()
     assert project.stage == Stage.PLANNING
     assert (transition.from_stage, transition.to_stage, transition.actor) == (
-        Stage.DEVELOPMENT, Stage.PLANNING, manager,
+        Stage.DEVELOPMENT,
+        Stage.PLANNING,
+        manager,
     )
     assert not transition.overridden
 
@@ -49,36 +60,56 @@ def test_override_needs_a_written_reason_and_is_recorded(cast):
     project = cast.project
     with pytest.raises(ValidationError) as error:
         services.project_move(
-            actor=cast.manager, project=project, to_stage=Stage.PLANNING,
-            expected_stage=Stage.DEVELOPMENT, override=True,
+            actor=cast.manager,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
+            override=True,
         )
     assert "reason" in error.value.message_dict
     transition = services.project_move(
-        actor=cast.manager, project=project, to_stage=Stage.PLANNING,
-        expected_stage=Stage.DEVELOPMENT, override=True, reason="Board asked us to start now.",
+        actor=cast.manager,
+        project=project,
+        to_stage=Stage.PLANNING,
+        expected_stage=Stage.DEVELOPMENT,
+        override=True,
+        reason="Board asked us to start now.",
     )
     assert transition.overridden
     assert transition.missing == ["At least one goal with a target and a date"]
     event = ActivityEvent.objects.get(project=project, verb="advanced")
-    assert event.changes["stage"] == {"label": "Stage", "before": "Development", "after": "Planning"}
+    assert event.changes["stage"] == {
+        "label": "Stage",
+        "before": "Development",
+        "after": "Planning",
+    }
     assert event.message == "Board asked us to start now."
 
 
 def test_moving_back_needs_a_reason(cast):
     project = cast.project
     services.project_move(
-        actor=cast.manager, project=project, to_stage=Stage.PLANNING,
-        expected_stage=Stage.DEVELOPMENT, override=True, reason="x",
+        actor=cast.manager,
+        project=project,
+        to_stage=Stage.PLANNING,
+        expected_stage=Stage.DEVELOPMENT,
+        override=True,
+        reason="x",
     )
     with pytest.raises(ValidationError) as error:
         services.project_move(
-            actor=cast.manager, project=project, to_stage=Stage.DEVELOPMENT,
+            actor=cast.manager,
+            project=project,
+            to_stage=Stage.DEVELOPMENT,
             expected_stage=Stage.PLANNING,
         )
     assert "reason" in error.value.message_dict
     back = services.project_move(
-        actor=cast.manager, project=project, to_stage=Stage.DEVELOPMENT,
-        expected_stage=Stage.PLANNING, reason="Sales changed the pricing.",
+        actor=cast.manager,
+        project=project,
+        to_stage=Stage.DEVELOPMENT,
+        expected_stage=Stage.PLANNING,
+        reason="Sales changed the pricing.",
     )
     assert not back.is_forward
 
@@ -86,21 +117,33 @@ def test_moving_back_needs_a_reason(cast):
 def test_a_move_from_a_stale_page_is_refused(cast):
     project = cast.project
     services.project_move(
-        actor=cast.manager, project=project, to_stage=Stage.PLANNING,
-        expected_stage=Stage.DEVELOPMENT, override=True, reason="x",
+        actor=cast.manager,
+        project=project,
+        to_stage=Stage.PLANNING,
+        expected_stage=Stage.DEVELOPMENT,
+        override=True,
+        reason="x",
     )
     with pytest.raises(ValidationError, match="already in Planning"):
         services.project_move(
-            actor=cast.manager, project=project, to_stage=Stage.PLANNING,
-            expected_stage=Stage.DEVELOPMENT, override=True, reason="again",
+            actor=cast.manager,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
+            override=True,
+            reason="again",
         )
 
 
 def test_skipping_a_stage_is_refused(cast):
     with pytest.raises(ValidationError, match="one stage at a time"):
         services.project_move(
-            actor=cast.manager, project=cast.project, to_stage=Stage.ACTIVATION,
-            expected_stage=Stage.DEVELOPMENT, override=True, reason="x",
+            actor=cast.manager,
+            project=cast.project,
+            to_stage=Stage.ACTIVATION,
+            expected_stage=Stage.DEVELOPMENT,
+            override=True,
+            reason="x",
         )
 
 
@@ -109,14 +152,22 @@ def test_a_team_signoff_adds_its_members_as_viewers_and_notifies_them(cast):
     seller, other = UserFactory(), UserFactory()
     sales.members.add(seller, other)
     request = services.request_create(
-        actor=cast.manager, project=cast.project, kind=RequestKind.SIGNOFF,
-        title="Pricing sign-off", team=sales,
+        actor=cast.manager,
+        project=cast.project,
+        kind=RequestKind.SIGNOFF,
+        title="Pricing sign-off",
+        team=sales,
     )
-    roles = dict(Membership.objects.filter(project=cast.project).values_list("user__username", "role"))
+    roles = dict(
+        Membership.objects.filter(project=cast.project).values_list("user__username", "role")
+    )
     assert roles[seller.username] == Role.VIEWER
     assert roles[other.username] == Role.VIEWER
-    assert set(Notification.objects.filter(kind="signoff_requested").values_list("recipient", flat=True)) == {
-        seller.pk, other.pk,
+    assert set(
+        Notification.objects.filter(kind="signoff_requested").values_list("recipient", flat=True)
+    ) == {
+        seller.pk,
+        other.pk,
     }
     assert request.is_addressed_to(seller)
     assert not request.is_addressed_to(cast.contributor)
@@ -125,44 +176,72 @@ def test_a_team_signoff_adds_its_members_as_viewers_and_notifies_them(cast):
 def test_a_signoff_asks_one_person_or_one_team(cast):
     with pytest.raises(ValidationError):
         services.request_create(
-            actor=cast.manager, project=cast.project, kind=RequestKind.SIGNOFF, title="x",
-            user=cast.viewer, team=TeamFactory(),
+            actor=cast.manager,
+            project=cast.project,
+            kind=RequestKind.SIGNOFF,
+            title="x",
+            user=cast.viewer,
+            team=TeamFactory(),
         )
     with pytest.raises(ValidationError):
         services.request_create(
-            actor=cast.manager, project=cast.project, kind=RequestKind.SIGNOFF, title="x",
+            actor=cast.manager,
+            project=cast.project,
+            kind=RequestKind.SIGNOFF,
+            title="x",
         )
 
 
 def test_requesting_changes_needs_words(cast):
     request = services.request_create(
-        actor=cast.manager, project=cast.project, kind=RequestKind.SIGNOFF, title="x", user=cast.viewer
+        actor=cast.manager,
+        project=cast.project,
+        kind=RequestKind.SIGNOFF,
+        title="x",
+        user=cast.viewer,
     )
     with pytest.raises(ValidationError) as error:
         services.request_answer(
-            actor=cast.viewer, request=request, version=1,
-            decision=RequestStatus.CHANGES_REQUESTED, response="  ",
+            actor=cast.viewer,
+            request=request,
+            version=1,
+            decision=RequestStatus.CHANGES_REQUESTED,
+            response="  ",
         )
     assert "response" in error.value.message_dict
     with pytest.raises(ValidationError):
         services.request_answer(
-            actor=cast.viewer, request=request, version=1, decision=RequestStatus.ANSWERED, response="x"
+            actor=cast.viewer,
+            request=request,
+            version=1,
+            decision=RequestStatus.ANSWERED,
+            response="x",
         )
 
 
 def test_a_project_keeps_at_least_one_manager_and_its_owner(cast):
     owner_membership = Membership.objects.get(project=cast.project, user=cast.manager)
     with pytest.raises(ValidationError, match="owns the project"):
-        services.member_set(actor=cast.manager, project=cast.project, user=cast.manager, role=Role.VIEWER)
+        services.member_set(
+            actor=cast.manager, project=cast.project, user=cast.manager, role=Role.VIEWER
+        )
     with pytest.raises(ValidationError, match="owns the project"):
-        services.member_remove(actor=cast.manager, project=cast.project, membership=owner_membership)
-    services.member_set(actor=cast.manager, project=cast.project, user=cast.contributor, role=Role.MANAGER)
-    services.member_set(actor=cast.manager, project=cast.project, user=cast.contributor, role=Role.VIEWER)
+        services.member_remove(
+            actor=cast.manager, project=cast.project, membership=owner_membership
+        )
+    services.member_set(
+        actor=cast.manager, project=cast.project, user=cast.contributor, role=Role.MANAGER
+    )
+    services.member_set(
+        actor=cast.manager, project=cast.project, user=cast.contributor, role=Role.VIEWER
+    )
 
 
 def test_a_stale_goal_edit_is_refused_naming_who_changed_what(cast):
     goal = GoalFactory(project=cast.project, metric="Leads")
-    services.goal_update(actor=cast.manager, goal=goal, version=1, changes={"metric": "Qualified leads"})
+    services.goal_update(
+        actor=cast.manager, goal=goal, version=1, changes={"metric": "Qualified leads"}
+    )
     with pytest.raises(StaleEdit) as error:
         services.goal_update(actor=cast.manager, goal=goal, version=1, changes={"unit": "MQL"})
     message = error.value.message
@@ -177,8 +256,10 @@ def test_project_dates_out_of_order_are_refused(cast):
 
     with pytest.raises(ValidationError) as error:
         services.project_create(
-            actor=cast.manager, name="X",
-            promotion_start=dt.date(2026, 12, 10), promotion_end=dt.date(2026, 12, 1),
+            actor=cast.manager,
+            name="X",
+            promotion_start=dt.date(2026, 12, 10),
+            promotion_end=dt.date(2026, 12, 1),
         )
     assert "promotion_end" in error.value.message_dict
 
@@ -189,6 +270,8 @@ def test_changing_the_total_budget_withdraws_the_approval(cast):
     project = cast.project
     project.budget_approved_at = timezone.now()
     project.save()
-    services.project_update(actor=cast.manager, project=project, version=1, changes={"budget": 5000})
+    services.project_update(
+        actor=cast.manager, project=project, version=1, changes={"budget": 5000}
+    )
     project.refresh_from_db()
     assert project.budget_approved_at is None

@@ -126,12 +126,22 @@ class Command(BaseCommand):
         )
         self.team(project, p)
         projects.goal_create(
-            actor=maria, project=project, metric="Marketing-qualified leads", baseline=Decimal(120),
-            target=Decimal(400), unit="leads", due_date=today + dt.timedelta(days=90),
+            actor=maria,
+            project=project,
+            metric="Marketing-qualified leads",
+            baseline=Decimal(120),
+            target=Decimal(400),
+            unit="leads",
+            due_date=today + dt.timedelta(days=90),
         )
         projects.goal_create(
-            actor=maria, project=project, metric="Trial sign-ups", baseline=Decimal(300),
-            target=Decimal(900), unit="sign-ups", due_date=today + dt.timedelta(days=90),
+            actor=maria,
+            project=project,
+            metric="Trial sign-ups",
+            baseline=Decimal(300),
+            target=Decimal(900),
+            unit="sign-ups",
+            due_date=today + dt.timedelta(days=90),
         )
         for title, who, team in [
             ("Pricing and positioning sign-off", None, "Sales"),
@@ -139,70 +149,131 @@ class Command(BaseCommand):
             ("Budget envelope", p["fran"], None),
         ]:
             request = projects.request_create(
-                actor=maria, project=project, kind=RequestKind.SIGNOFF, title=title,
-                user=who, team=Team.objects.get(name=team) if team else None,
+                actor=maria,
+                project=project,
+                kind=RequestKind.SIGNOFF,
+                title=title,
+                user=who,
+                team=Team.objects.get(name=team) if team else None,
             )
             projects.request_answer(
-                actor=who or p["sam"], request=request, version=request.version,
-                decision=RequestStatus.APPROVED, response="Looks right to us.",
+                actor=who or p["sam"],
+                request=request,
+                version=request.version,
+                decision=RequestStatus.APPROVED,
+                response="Looks right to us.",
             )
         projects.project_move(
-            actor=maria, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT,
+            actor=maria,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
             reason="Goals set and every sign-off in.",
         )
         messaging = planning.task_create(
-            actor=maria, project=project, title="Product messaging document", owner=maria,
-            due_date=today - dt.timedelta(days=1), status=TaskStatus.DOING,
+            actor=maria,
+            project=project,
+            title="Product messaging document",
+            owner=maria,
+            due_date=today - dt.timedelta(days=1),
+            status=TaskStatus.DOING,
         )
         planning.task_create(
-            actor=maria, project=project, title="Landing page design", owner=p["devon"],
-            due_date=today + dt.timedelta(days=5), status=TaskStatus.DOING, depends_on=[messaging],
+            actor=maria,
+            project=project,
+            title="Landing page design",
+            owner=p["devon"],
+            due_date=today + dt.timedelta(days=5),
+            status=TaskStatus.DOING,
+            depends_on=[messaging],
         )
         planning.task_create(
-            actor=maria, project=project, title="Launch e-mail copy", owner=p["wren"],
-            due_date=today + dt.timedelta(days=3), depends_on=[messaging],
+            actor=maria,
+            project=project,
+            title="Launch e-mail copy",
+            owner=p["wren"],
+            due_date=today + dt.timedelta(days=3),
+            depends_on=[messaging],
         )
         planning.task_create(
-            actor=maria, project=project, title="Sales deck refresh", owner=p["devon"],
-            due_date=today + dt.timedelta(days=8), status=TaskStatus.BLOCKED,
+            actor=maria,
+            project=project,
+            title="Sales deck refresh",
+            owner=p["devon"],
+            due_date=today + dt.timedelta(days=8),
+            status=TaskStatus.BLOCKED,
             blocked_reason="Waiting for final pricing tiers from Sales.",
         )
         planning.task_create(
-            actor=maria, project=project, title="Partner co-marketing outreach",
+            actor=maria,
+            project=project,
+            title="Partner co-marketing outreach",
             due_date=today + dt.timedelta(days=12),
         )
         planning.task_create(
-            actor=maria, project=project, title="Launch-day social posts", owner=p["devon"],
-            due_date=today + dt.timedelta(days=18), stage=Stage.ACTIVATION,
+            actor=maria,
+            project=project,
+            title="Launch-day social posts",
+            owner=p["devon"],
+            due_date=today + dt.timedelta(days=18),
+            stage=Stage.ACTIVATION,
         )
         blog = planning.content_create(
-            actor=p["wren"], project=project, title="Introducing Atlas 3.0", kind=ContentKind.BLOG_POST,
-            channel=c["Website"], owner=p["wren"], due_date=today + dt.timedelta(days=10),
+            actor=p["wren"],
+            project=project,
+            title="Introducing Atlas 3.0",
+            kind=ContentKind.BLOG_POST,
+            channel=c["Website"],
+            owner=p["wren"],
+            due_date=today + dt.timedelta(days=10),
             body="Atlas 3.0 brings reporting that answers the questions your board asks…",
         )
         planning.content_submit(actor=p["wren"], item=blog, version=blog.version)
         press = planning.content_create(
-            actor=p["wren"], project=project, title="Press release", kind=ContentKind.OTHER,
-            channel=c["Press"], owner=p["wren"], due_date=today + dt.timedelta(days=14),
+            actor=p["wren"],
+            project=project,
+            title="Press release",
+            kind=ContentKind.OTHER,
+            channel=c["Press"],
+            owner=p["wren"],
+            due_date=today + dt.timedelta(days=14),
             body="FOR IMMEDIATE RELEASE — Atlas 3.0…",
         )
         press = planning.content_submit(actor=p["wren"], item=press, version=press.version)
         planning.content_review(
-            actor=maria, item=press, version=press.version, decision=ContentStatus.CHANGES_REQUESTED,
+            actor=maria,
+            item=press,
+            version=press.version,
+            decision=ContentStatus.CHANGES_REQUESTED,
             comment="Lead with the customer quote, and add the pricing line once Sales confirms.",
         )
         carousel = planning.content_create(
-            actor=p["devon"], project=project, title="LinkedIn carousel", kind=ContentKind.SOCIAL_POST,
-            channel=c["LinkedIn"], owner=p["devon"], due_date=today + dt.timedelta(days=16),
+            actor=p["devon"],
+            project=project,
+            title="LinkedIn carousel",
+            kind=ContentKind.SOCIAL_POST,
+            channel=c["LinkedIn"],
+            owner=p["devon"],
+            due_date=today + dt.timedelta(days=16),
         )
-        carousel = planning.content_submit(actor=p["devon"], item=carousel, version=carousel.version)
+        carousel = planning.content_submit(
+            actor=p["devon"], item=carousel, version=carousel.version
+        )
         planning.content_review(
-            actor=maria, item=carousel, version=carousel.version, decision=ContentStatus.APPROVED,
+            actor=maria,
+            item=carousel,
+            version=carousel.version,
+            decision=ContentStatus.APPROVED,
             comment="",
         )
         planning.content_create(
-            actor=maria, project=project, title="Launch e-mail", kind=ContentKind.EMAIL,
-            channel=c["Newsletter"], owner=p["wren"], due_date=today + dt.timedelta(days=15),
+            actor=maria,
+            project=project,
+            title="Launch e-mail",
+            kind=ContentKind.EMAIL,
+            channel=c["Newsletter"],
+            owner=p["wren"],
+            due_date=today + dt.timedelta(days=15),
         )
         for category, description, planned, actual, owner in [
             (BudgetCategory.CONTENT_CREATION, "Copywriting and video", "8000", "2500", p["wren"]),
@@ -210,8 +281,13 @@ class Command(BaseCommand):
             (BudgetCategory.MEDIA, "Search and social ads", "20000", "0", None),
         ]:
             planning.budget_line_create(
-                actor=maria, project=project, category=category, description=description,
-                planned=Decimal(planned), actual=Decimal(actual), owner=owner,
+                actor=maria,
+                project=project,
+                category=category,
+                description=description,
+                planned=Decimal(planned),
+                actual=Decimal(actual),
+                owner=owner,
             )
 
     def webinars(self, p: dict[str, User], c: dict[str, Channel]) -> None:
@@ -228,32 +304,56 @@ class Command(BaseCommand):
         )
         self.team(project, p)
         projects.goal_create(
-            actor=maria, project=project, metric="Trial-to-paid conversion", baseline=Decimal("4.5"),
-            target=Decimal("7"), unit="%", due_date=today + dt.timedelta(days=120),
+            actor=maria,
+            project=project,
+            metric="Trial-to-paid conversion",
+            baseline=Decimal("4.5"),
+            target=Decimal("7"),
+            unit="%",
+            due_date=today + dt.timedelta(days=120),
         )
         projects.request_create(
-            actor=maria, project=project, kind=RequestKind.SIGNOFF,
-            title="Which customer stories can we use?", team=Team.objects.get(name="Sales"),
+            actor=maria,
+            project=project,
+            kind=RequestKind.SIGNOFF,
+            title="Which customer stories can we use?",
+            team=Team.objects.get(name="Sales"),
             due_date=today + dt.timedelta(days=4),
         )
         it = projects.request_create(
-            actor=maria, project=project, kind=RequestKind.SIGNOFF,
-            title="Webinar platform and SSO", user=p["ivan"],
+            actor=maria,
+            project=project,
+            kind=RequestKind.SIGNOFF,
+            title="Webinar platform and SSO",
+            user=p["ivan"],
         )
         projects.request_answer(
-            actor=p["ivan"], request=it, version=it.version, decision=RequestStatus.APPROVED,
+            actor=p["ivan"],
+            request=it,
+            version=it.version,
+            decision=RequestStatus.APPROVED,
             response="The platform passed the security review.",
         )
         projects.request_create(
-            actor=maria, project=project, kind=RequestKind.SIGNOFF, title="Speaker fees",
-            user=p["fran"], due_date=today + dt.timedelta(days=7),
+            actor=maria,
+            project=project,
+            kind=RequestKind.SIGNOFF,
+            title="Speaker fees",
+            user=p["fran"],
+            due_date=today + dt.timedelta(days=7),
         )
         cs = projects.request_create(
-            actor=maria, project=project, kind=RequestKind.INPUT,
-            title="Top five questions trial users ask", user=p["cass"],
+            actor=maria,
+            project=project,
+            kind=RequestKind.INPUT,
+            title="Top five questions trial users ask",
+            user=p["cass"],
         )
         projects.request_answer(
-            actor=p["cass"], request=cs, version=cs.version, decision=RequestStatus.ANSWERED,
+            actor=p["cass"],
+            request=cs,
+            version=cs.version,
+            decision=RequestStatus.ANSWERED,
             response="Exports, SSO, roles, API limits and data residency.",
         )
 
@@ -272,42 +372,74 @@ class Command(BaseCommand):
         )
         self.team(project, p)
         projects.goal_create(
-            actor=maria, project=project, metric="Renewal rate", baseline=Decimal(82),
-            target=Decimal(88), unit="%", due_date=today + dt.timedelta(days=30),
+            actor=maria,
+            project=project,
+            metric="Renewal rate",
+            baseline=Decimal(82),
+            target=Decimal(88),
+            unit="%",
+            due_date=today + dt.timedelta(days=30),
         )
         fin = projects.request_create(
-            actor=maria, project=project, kind=RequestKind.SIGNOFF, title="Renewal discount limits",
+            actor=maria,
+            project=project,
+            kind=RequestKind.SIGNOFF,
+            title="Renewal discount limits",
             user=p["fran"],
         )
         projects.request_answer(
-            actor=p["fran"], request=fin, version=fin.version, decision=RequestStatus.APPROVED,
+            actor=p["fran"],
+            request=fin,
+            version=fin.version,
+            decision=RequestStatus.APPROVED,
             response="Up to 10 % for multi-year renewals.",
         )
         projects.project_move(
-            actor=maria, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT,
+            actor=maria,
+            project=project,
+            to_stage=Stage.PLANNING,
+            expected_stage=Stage.DEVELOPMENT,
         )
         for title, owner, days in [
             ("Renewal e-mail sequence", p["wren"], -35),
             ("In-app renewal banner", p["devon"], -30),
         ]:
             planning.task_create(
-                actor=maria, project=project, title=title, owner=owner,
-                due_date=today + dt.timedelta(days=days), status=TaskStatus.DONE,
+                actor=maria,
+                project=project,
+                title=title,
+                owner=owner,
+                due_date=today + dt.timedelta(days=days),
+                status=TaskStatus.DONE,
             )
         planning.budget_line_create(
-            actor=maria, project=project, category=BudgetCategory.CONTENT_CREATION,
-            description="E-mail sequence", planned=Decimal(3000), actual=Decimal(2800),
+            actor=maria,
+            project=project,
+            category=BudgetCategory.CONTENT_CREATION,
+            description="E-mail sequence",
+            planned=Decimal(3000),
+            actual=Decimal(2800),
         )
         project.refresh_from_db()
         planning.budget_approve(actor=maria, project=project, version=project.version)
         project.refresh_from_db()
         projects.project_move(
-            actor=maria, project=project, to_stage=Stage.ACTIVATION, expected_stage=Stage.PLANNING,
+            actor=maria,
+            project=project,
+            to_stage=Stage.ACTIVATION,
+            expected_stage=Stage.PLANNING,
         )
         projects.project_move(
-            actor=maria, project=project, to_stage=Stage.PERFORMANCE, expected_stage=Stage.ACTIVATION,
+            actor=maria,
+            project=project,
+            to_stage=Stage.PERFORMANCE,
+            expected_stage=Stage.ACTIVATION,
         )
         planning.task_create(
-            actor=maria, project=project, title="Weekly renewal report to sales", owner=maria,
-            due_date=today + dt.timedelta(days=2), stage=Stage.PERFORMANCE,
+            actor=maria,
+            project=project,
+            title="Weekly renewal report to sales",
+            owner=maria,
+            due_date=today + dt.timedelta(days=2),
+            stage=Stage.PERFORMANCE,
         )

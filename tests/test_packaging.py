@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_dockerfile_passes_hadolint():
+    hadolint = ROOT / ".venv" / "bin" / "hadolint"
+    result = subprocess.run([str(hadolint), "Dockerfile"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_code_passes_ruff():
+    ruff = ROOT / ".venv" / "bin" / "ruff"
+    result = subprocess.run(
+        [str(ruff), "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
