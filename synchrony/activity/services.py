@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=models.Model)
 
+# Bookkeeping that follows from another change (a status, an approval): saved, but not
+# listed in the history, where a time would show in the writer's zone, not the reader's.
+QUIET_FIELDS = frozenset({"responded_at", "responded_by", "completed_at", "budget_approved_at"})
+
 
 class StaleEdit(Exception):
     """Someone saved a newer version since the editor opened the form."""
@@ -150,8 +154,9 @@ def update_versioned(
         for name, values in (m2m or {}).items():
             if name in diff:
                 getattr(current, name).set(values)
+        shown = {name: change for name, change in diff.items() if name not in QUIET_FIELDS}
         record_event(
-            actor=actor, project=project, verb=verb, target=current, changes=diff, message=message
+            actor=actor, project=project, verb=verb, target=current, changes=shown, message=message
         )
     return current, diff
 
