@@ -15,3 +15,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "synchrony-test"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = "synchrony-test"
+WHITENOISE_USE_FINDERS = True
