@@ -10,19 +10,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.models import Notification
 from synchrony.activity.services import mark_read
 
 
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedRequest) -> HttpResponse:
     notifications = Notification.objects.filter(recipient=request.user).select_related("project")
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "activity/notifications.html", {"page": page})
 
 
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthedRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if notification.read_at is None:
         notification.read_at = timezone.now()
@@ -32,7 +33,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthedRequest) -> HttpResponse:
     mark_read(user=request.user)
     return redirect("activity:notifications")
 

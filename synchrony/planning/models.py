@@ -66,6 +66,8 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    editable: bool  # set by the stage page for the viewing user
+
     class Meta:
         ordering = ["due_date", "id"]
         indexes = [models.Index(fields=["owner", "status", "due_date"])]
@@ -247,6 +249,8 @@ class BudgetLine(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    editable: bool  # set by the stage page for the viewing user
 
     class Meta:
         ordering = ["category", "id"]

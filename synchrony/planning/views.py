@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import VersionForm, apply_errors
 from synchrony.activity.services import StaleEdit
 from synchrony.planning import services
@@ -31,7 +32,7 @@ from synchrony.projects.views import edit_row, render_section, section_response
 
 
 @require_POST
-def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+def task_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
     form = TaskForm(request.POST, project=project)
     saved = False
@@ -55,7 +56,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def task_edit(request: HttpRequest, task_pk: int) -> HttpResponse:
+def task_edit(request: AuthedRequest, task_pk: int) -> HttpResponse:
     task = get_task_for_user(request.user, task_pk, write=True)
     form = TaskForm(request.POST or None, instance=task, project=task.project)
     return edit_row(
@@ -75,7 +76,7 @@ def task_edit(request: HttpRequest, task_pk: int) -> HttpResponse:
 
 
 @require_POST
-def task_status(request: HttpRequest, task_pk: int) -> HttpResponse:
+def task_status(request: AuthedRequest, task_pk: int) -> HttpResponse:
     """The quick status change from a task row."""
     task = get_task_for_user(request.user, task_pk, write=True)
     form = TaskStatusForm(request.POST)
@@ -102,7 +103,7 @@ def task_status(request: HttpRequest, task_pk: int) -> HttpResponse:
 
 
 @require_POST
-def task_delete(request: HttpRequest, task_pk: int) -> HttpResponse:
+def task_delete(request: AuthedRequest, task_pk: int) -> HttpResponse:
     task = get_task_for_user(request.user, task_pk, write=True)
     services.task_delete(actor=request.user, task=task)
     if request.htmx:
@@ -112,7 +113,7 @@ def task_delete(request: HttpRequest, task_pk: int) -> HttpResponse:
 
 
 @require_POST
-def content_create(request: HttpRequest, pk: int) -> HttpResponse:
+def content_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
     form = ContentForm(request.POST, project=project)
     saved = False
@@ -134,7 +135,7 @@ def content_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _content_page(
-    request: HttpRequest, item, *, review_form=None, comment_form=None, status: int = 200
+    request: AuthedRequest, item, *, review_form=None, comment_form=None, status: int = 200
 ) -> HttpResponse:
     user = request.user
     return render(
@@ -156,12 +157,12 @@ def _content_page(
 
 
 @require_GET
-def content_detail(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_detail(request: AuthedRequest, content_pk: int) -> HttpResponse:
     return _content_page(request, get_content_for_user(request.user, content_pk))
 
 
 @require_http_methods(["GET", "POST"])
-def content_edit(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_edit(request: AuthedRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk, write=True)
     form = ContentForm(request.POST or None, instance=item, project=item.project)
     return edit_row(
@@ -178,7 +179,7 @@ def content_edit(request: HttpRequest, content_pk: int) -> HttpResponse:
 
 
 @require_POST
-def content_submit(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_submit(request: AuthedRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk, write=True)
     form = VersionForm(request.POST)
     try:
@@ -195,7 +196,7 @@ def content_submit(request: HttpRequest, content_pk: int) -> HttpResponse:
 
 
 @require_POST
-def content_review(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_review(request: AuthedRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk)
     if not can_review_content(request.user, item):
         raise PermissionDenied("You are not this content's reviewer.")
@@ -214,7 +215,7 @@ def content_review(request: HttpRequest, content_pk: int) -> HttpResponse:
 
 
 @require_POST
-def content_comment(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_comment(request: AuthedRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk)
     if not can_comment_content(request.user, item):
         raise PermissionDenied("Viewers cannot comment.")
@@ -230,7 +231,7 @@ def content_comment(request: HttpRequest, content_pk: int) -> HttpResponse:
 
 
 @require_POST
-def content_delete(request: HttpRequest, content_pk: int) -> HttpResponse:
+def content_delete(request: AuthedRequest, content_pk: int) -> HttpResponse:
     item = get_content_for_user(request.user, content_pk, write=True)
     services.content_delete(actor=request.user, item=item)
     messages.success(request, f"“{item}” deleted.")
@@ -238,7 +239,7 @@ def content_delete(request: HttpRequest, content_pk: int) -> HttpResponse:
 
 
 @require_POST
-def budget_line_create(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_line_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     form = BudgetLineForm(request.POST, project=project)
     saved = False
@@ -255,7 +256,7 @@ def budget_line_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def budget_line_edit(request: HttpRequest, line_pk: int) -> HttpResponse:
+def budget_line_edit(request: AuthedRequest, line_pk: int) -> HttpResponse:
     line = get_budget_line_for_user(request.user, line_pk, write=True)
     form = BudgetLineForm(request.POST or None, instance=line, project=line.project)
     return edit_row(
@@ -271,7 +272,7 @@ def budget_line_edit(request: HttpRequest, line_pk: int) -> HttpResponse:
 
 
 @require_POST
-def budget_line_delete(request: HttpRequest, line_pk: int) -> HttpResponse:
+def budget_line_delete(request: AuthedRequest, line_pk: int) -> HttpResponse:
     line = get_budget_line_for_user(request.user, line_pk, write=True)
     services.budget_line_delete(actor=request.user, line=line)
     if request.htmx:
@@ -281,7 +282,7 @@ def budget_line_delete(request: HttpRequest, line_pk: int) -> HttpResponse:
 
 
 @require_POST
-def budget_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     form = VersionForm(request.POST)
     try:

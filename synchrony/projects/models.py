@@ -87,6 +87,9 @@ class Project(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Annotated by projects_for_user(): the viewer's role on this project.
+    user_role: str | None
+
     class Meta:
         ordering = ["name"]
 
@@ -226,6 +229,8 @@ class InputRequest(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    answerable: bool  # set by the stage page for the viewing user
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -5,12 +5,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
@@ -50,7 +51,7 @@ STAGE_SECTIONS: dict[str, list[str]] = {
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "projects/dashboard.html",
@@ -64,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "projects/project_list.html",
@@ -73,7 +74,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: AuthedRequest) -> HttpResponse:
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,7 +93,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 
 def section_context(
-    request: HttpRequest, project: Project, section: str, stage: str, **forms: Any
+    request: AuthedRequest, project: Project, section: str, stage: str, **forms: Any
 ) -> dict[str, Any]:
     """Everything one section of a stage page needs, with blank forms unless given."""
     user = request.user
@@ -146,7 +147,7 @@ def section_context(
 
 
 def render_stage(
-    request: HttpRequest,
+    request: AuthedRequest,
     project: Project,
     stage: str,
     status: int = 200,
@@ -177,7 +178,7 @@ def render_stage(
 
 
 def render_section(
-    request: HttpRequest, project: Project, section: str, stage: str, **forms: Any
+    request: AuthedRequest, project: Project, section: str, stage: str, **forms: Any
 ) -> HttpResponse:
     """The named partial of one section, for htmx; on error, the bound form in place."""
     ctx = section_context(request, project, section, stage, **forms)
@@ -185,7 +186,7 @@ def render_section(
 
 
 def section_response(
-    request: HttpRequest,
+    request: AuthedRequest,
     project: Project,
     section: str,
     stage: str,
@@ -209,13 +210,13 @@ def section_response(
 
 
 @require_GET
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
     return render_stage(request, project, project.stage)
 
 
 @require_GET
-def project_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
+def project_stage(request: AuthedRequest, pk: int, stage: str) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
     if stage not in Stage.values:
         raise Http404("No such stage.")
@@ -223,7 +224,7 @@ def project_stage(request: HttpRequest, pk: int, stage: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def project_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
@@ -246,7 +247,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def project_move(request: HttpRequest, pk: int) -> HttpResponse:
+def project_move(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE, allow_closed=True)
     form = MoveForm(request.POST)
     if form.is_valid():
@@ -270,7 +271,7 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def project_history(request: HttpRequest, pk: int) -> HttpResponse:
+def project_history(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
     events = ActivityEvent.objects.filter(project=project).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -286,7 +287,7 @@ def project_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def project_members(request: HttpRequest, pk: int) -> HttpResponse:
+def project_members(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
     manage = role_allows(project.user_role, Need.MANAGE) and not project.is_closed
     form = MemberForm(request.POST or None)
@@ -322,7 +323,7 @@ def project_members(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     membership = get_object_or_404(Membership, pk=member_pk, project=project)
     try:
@@ -335,7 +336,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 
 @require_POST
-def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def goal_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     form = GoalForm(request.POST, project=project)
     saved = False
@@ -357,7 +358,7 @@ def goal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def edit_row(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     obj: Any,
     form: Any,
@@ -393,7 +394,7 @@ def edit_row(
 
 
 @require_http_methods(["GET", "POST"])
-def goal_edit(request: HttpRequest, goal_pk: int) -> HttpResponse:
+def goal_edit(request: AuthedRequest, goal_pk: int) -> HttpResponse:
     goal = get_goal_for_user(request.user, goal_pk, write=True)
     form = GoalForm(request.POST or None, instance=goal, project=goal.project)
     return edit_row(
@@ -409,7 +410,7 @@ def goal_edit(request: HttpRequest, goal_pk: int) -> HttpResponse:
 
 
 @require_POST
-def goal_delete(request: HttpRequest, goal_pk: int) -> HttpResponse:
+def goal_delete(request: AuthedRequest, goal_pk: int) -> HttpResponse:
     goal = get_goal_for_user(request.user, goal_pk, write=True)
     services.goal_delete(actor=request.user, goal=goal)
     stage = stage_param(request, goal.project)
@@ -419,13 +420,13 @@ def goal_delete(request: HttpRequest, goal_pk: int) -> HttpResponse:
     return redirect("projects:stage", pk=goal.project.pk, stage=stage)
 
 
-def stage_param(request: HttpRequest, project: Project) -> str:
+def stage_param(request: AuthedRequest, project: Project) -> str:
     stage = request.POST.get("stage") or request.GET.get("stage")
     return stage if stage in Stage.values else project.stage
 
 
 @require_POST
-def request_create(request: HttpRequest, pk: int) -> HttpResponse:
+def request_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     form = InputRequestForm(request.POST, project=project)
     saved = False
@@ -458,7 +459,7 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def request_detail(request: HttpRequest, request_pk: int) -> HttpResponse:
+def request_detail(request: AuthedRequest, request_pk: int) -> HttpResponse:
     input_request = get_request_for_user(request.user, request_pk, write=request.method == "POST")
     answerable = can_answer_request(request.user, input_request)
     form = AnswerForm(request.POST or None, request=input_request)
@@ -492,7 +493,7 @@ def request_detail(request: HttpRequest, request_pk: int) -> HttpResponse:
 
 
 @require_POST
-def request_delete(request: HttpRequest, request_pk: int) -> HttpResponse:
+def request_delete(request: AuthedRequest, request_pk: int) -> HttpResponse:
     input_request = get_request_for_user(request.user, request_pk)
     project = get_project_for_user(request.user, input_request.project_id, need=Need.MANAGE)
     services.request_delete(actor=request.user, request=input_request)
