@@ -2,7 +2,9 @@
 
 Playwright's sync API runs an asyncio loop in the test thread, which trips Django's
 async-unsafe guard as soon as a test touches the ORM; the tests are synchronous
-code, so the guard is switched off for this directory only.
+code, so the guard is switched off, for this package only: Playwright lives as long
+as the package does, and the variable is gone afterwards (it would otherwise leak into
+the rest of the session, where `check --deploy` rightly refuses it).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from synchrony.accounts.models import User
 from tests.factories import PASSWORD
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,13 +37,20 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
+@pytest.fixture(scope="package", autouse=True)
+def _allow_orm_beside_playwright() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="package")
+def playwright(_allow_orm_beside_playwright: None) -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (make chromium installs Debian's)")
