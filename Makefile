@@ -7,6 +7,8 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_LINK_MODE := copy
+# Two workers for two cores; each has its own test database and Celery queue.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test install lint format check-deploy bench clean
 

@@ -14,5 +14,6 @@ from synchrony.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 CACHES["default"]["KEY_PREFIX"] = "synchrony-test"  # noqa: F405
-CELERY_TASK_DEFAULT_QUEUE = "synchrony-test"
+# One queue per pytest-xdist worker: parallel workers never take each other's messages.
+CELERY_TASK_DEFAULT_QUEUE = f"synchrony-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 WHITENOISE_USE_FINDERS = True

@@ -21,6 +21,15 @@ class Cast:
     outsider: User
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_queue():
+    """Messages enqueued by tests whose database is gone must not outlive the run."""
+    yield
+    from synchrony.celery import app
+
+    app.control.purge()
+
+
 @pytest.fixture
 def cast(db: None) -> Cast:
     manager = UserFactory(username="manager")

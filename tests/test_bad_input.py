@@ -155,5 +155,9 @@ def test_a_stale_edit_through_the_form_keeps_the_input_and_names_the_change(cast
     assert f"{cast.contributor}" in body and "Title: Draft → Final" in body
     assert response["HX-Retarget"] == f"#edit-tasks-{task.pk}"
     assert 'name="version" value="2"' in body  # a deliberate second save goes through
+    # The field the other person changed shows their value, with the user's entry quoted.
+    assert 'name="title" value="Final"' in body
+    assert "Changed by someone else meanwhile. You had entered: “Draft”" in body
+    assert '<option value="doing" selected>' in body  # the user's own change is kept
     task.refresh_from_db()
     assert (task.title, task.status) == ("Final", "todo")

@@ -44,12 +44,43 @@ class VersionedModelForm(forms.ModelForm):
         }
 
     def stale(self, error: StaleEdit) -> VersionedModelForm:
-        data = self.data.copy()
+        """The refused form, ready for a deliberate second save.
+
+        Fields someone else changed meanwhile take their new value, with the user's
+        own entry quoted at the field, so saving again never silently reverts the
+        other person's change; every other field keeps what the user typed.
+        """
+        current = type(self)(instance=error.current, **self._extra_kwargs())
+        theirs = {name for event in error.events for name in event.changes if name in self.fields}
+        data = self.data.copy()  # type: ignore[attr-defined]
         data[self.add_prefix("version")] = str(error.current.version)  # type: ignore[attr-defined]
+        notes = {}
+        for name in theirs:
+            key = self.add_prefix(name)
+            mine, now = self[name].value(), current[name].value()
+            if isinstance(now, (list, tuple)):
+                data.setlist(key, [str(getattr(v, "pk", v)) for v in now])
+            elif now is None:
+                data[key] = ""
+            else:
+                data[key] = now.isoformat() if hasattr(now, "isoformat") else str(now)
+            notes[name] = (
+                f"Changed by someone else meanwhile. You had entered: {self._label(name, mine)}"
+            )
         form = type(self)(data, instance=error.current, **self._extra_kwargs())
         form.is_valid()
         form.add_error(None, error.message)
+        for name, note in notes.items():
+            form.add_error(name, note)
         return form
+
+    def _label(self, name: str, raw: Any) -> str:
+        """What the user entered, as they saw it (choice labels, not ids)."""
+        values = raw if isinstance(raw, (list, tuple)) else [raw]
+        choices = getattr(self.fields[name], "choices", None)
+        labels = {str(k): str(v) for k, v in choices} if choices is not None else {}
+        shown = [labels.get(str(v), str(v)) for v in values if v not in (None, "")]
+        return ", ".join(f"“{v}”" for v in shown) or "nothing"
 
     def _extra_kwargs(self) -> dict[str, Any]:
         return {}

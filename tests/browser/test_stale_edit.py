@@ -63,11 +63,13 @@ def test_a_stale_inline_edit_is_refused_and_names_who_changed_what(live_server, 
     # The refused form keeps the second person's edits and now carries version 2.
     expect(second.locator(f"#task{task.pk}_version")).to_have_value("2")
     expect(second.locator(f"#task{task.pk}_due_date")).to_have_value(new_due.isoformat())
-    # It keeps their whole input, including the title as they opened it: taking the
-    # message's advice, they check it against the new value before saving again.
+    # The field the first person changed shows their new title, with the second
+    # person's entry quoted at it, so saving again as is cannot revert it.
     title = second.locator(f"#task{task.pk}_title")
-    expect(title).to_have_value("Draft the FAQ")
-    title.fill("Draft the customer FAQ")
+    expect(title).to_have_value("Draft the customer FAQ")
+    expect(second.locator(f"#edit-tasks-{task.pk}")).to_contain_text(
+        "Changed by someone else meanwhile. You had entered: “Draft the FAQ”"
+    )
     second.locator(f"#edit-tasks-{task.pk}").get_by_role("button", name="Save").click()
     expect(second.locator(f"#edit-tasks-{task.pk}")).to_contain_text(new_due.strftime("%-d %b %Y"))
     expect(second.locator(".form-error")).to_have_count(0)
