@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from synchrony.accounts.models import Team, User
+from synchrony.activity.models import Notification
 from synchrony.launches.models import Channel, ChannelKind
 from synchrony.planning import services as planning
 from synchrony.planning.models import BudgetCategory, ContentKind, ContentStatus, TaskStatus
@@ -53,6 +54,9 @@ class Command(BaseCommand):
             self.atlas(people, channels)
             self.webinars(people, channels)
             self.renewals(people, channels)
+            # The demo's own history is not news: keep it in the app, and mark it e-mailed
+            # so the e-mail tasks queued on commit find nothing to send.
+            Notification.objects.update(emailed_at=timezone.now())
         logins = ["Demo logins (password for everyone: " + password + "):"]
         logins.append(f"  {'admin':<8} administrator (Django admin at /admin/)")
         logins += [f"  {p[0]:<8} {p[5]}" for p in PEOPLE]
