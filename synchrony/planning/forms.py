@@ -24,7 +24,9 @@ class ProjectScopedForm(VersionedModelForm):
             memberships__project=project, memberships__role__in=ASSIGNABLE_ROLES
         )
         for name in self.person_fields:
-            self.fields[name].queryset = people
+            # Whoever holds the work now stays selectable, even after leaving the project.
+            holder = getattr(self.instance, f"{name}_id", None)
+            self.fields[name].queryset = (people | User.objects.filter(pk=holder)).distinct()
         if not self.instance.pk:
             del self.fields["version"]
 
@@ -59,16 +61,6 @@ class TaskForm(ProjectScopedForm):
         self.fields[
             "depends_on"
         ].help_text = "Tasks that must be done first (Ctrl-click to pick several)."
-
-    def clean_depends_on(self) -> Any:
-        deps = self.cleaned_data["depends_on"]
-        if self.instance.pk and deps:
-            cycle = self.instance.find_cycle(deps)
-            if cycle:
-                raise forms.ValidationError(
-                    "That would make a cycle: " + " → ".join(t.title for t in cycle)
-                )
-        return deps
 
 
 class TaskStatusForm(forms.Form):

@@ -15,8 +15,15 @@ from synchrony.projects.models import WORK_STAGES, Membership, Project, Role, St
 ASSIGNABLE_ROLES = (Role.MANAGER, Role.CONTRIBUTOR)
 
 
+PERSON_FIELDS = ("owner", "reviewer")
+
+
 def check_assignable(project: Project, user: object, field: str) -> None:
-    """An owner must be someone who can work on the project, not a viewer or a stranger."""
+    """A new owner must be someone who can work on the project, not a viewer or a stranger.
+
+    Checked only when the person is given the work: someone who later leaves the project
+    must not make the rows they own unsavable.
+    """
     if user is None:
         return
     if not Membership.objects.filter(
@@ -76,13 +83,11 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("planning:task-edit", args=[self.pk])
+        return reverse("projects:stage", args=[self.project_id, self.stage]) + f"#task-{self.pk}"
 
     def clean(self) -> None:
         if self.status == TaskStatus.BLOCKED and not self.blocked_reason.strip():
             raise ValidationError({"blocked_reason": "Say why the task is blocked."})
-        if self.project_id:
-            check_assignable(self.project, self.owner, "owner")
 
     @property
     def is_overdue(self) -> bool:
@@ -193,11 +198,6 @@ class ContentItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("planning:content", args=[self.pk])
 
-    def clean(self) -> None:
-        if self.project_id:
-            check_assignable(self.project, self.owner, "owner")
-            check_assignable(self.project, self.reviewer, "reviewer")
-
     @property
     def can_submit(self) -> bool:
         return self.status in (ContentStatus.DRAFT, ContentStatus.CHANGES_REQUESTED)
@@ -257,10 +257,6 @@ class BudgetLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
-
-    def clean(self) -> None:
-        if self.project_id:
-            check_assignable(self.project, self.owner, "owner")
 
     @property
     def is_over(self) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -49,11 +49,11 @@ def can_edit_content(user: User, item: ContentItem) -> bool:
 
 
 def can_review_content(user: User, item: ContentItem) -> bool:
+    """Managers review; a named reviewer too, while they can still work on the project."""
+    role = item.project.user_role
     if item.project.is_closed or item.status != ContentStatus.IN_REVIEW:
         return False
-    if item.reviewer_id is not None:
-        return item.reviewer_id == user.pk or item.project.user_role == Role.MANAGER
-    return item.project.user_role == Role.MANAGER
+    return role == Role.MANAGER or (item.reviewer_id == user.pk and role == Role.CONTRIBUTOR)
 
 
 def can_comment_content(user: User, item: ContentItem) -> bool:
@@ -141,11 +141,6 @@ def budget_summary(project: Project) -> BudgetSummary:
             f"Actual spend {summary.actual:,.2f} exceeds the total budget {project.budget:,.2f}."
         )
     return summary
-
-
-def budget_totals(project: Project) -> dict[str, Decimal]:
-    totals = project.budget_lines.aggregate(planned=Sum("planned"), actual=Sum("actual"))
-    return {k: v or Decimal(0) for k, v in totals.items()}
 
 
 @dataclass

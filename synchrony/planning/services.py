@@ -18,12 +18,14 @@ from synchrony.activity.services import (
     update_versioned,
 )
 from synchrony.planning.models import (
+    PERSON_FIELDS,
     BudgetLine,
     ContentComment,
     ContentItem,
     ContentStatus,
     Task,
     TaskStatus,
+    check_assignable,
 )
 from synchrony.projects.models import Project, Role
 from synchrony.projects.services import budget_approval_withdraw
@@ -46,6 +48,13 @@ def _check_dependencies(task: Task, depends_on: Iterable[Task]) -> list[Task]:
     return deps
 
 
+def _check_people(project: Project, fields: dict[str, Any], current: Any = None) -> None:
+    """People given work must be able to do it; people already holding it stay."""
+    for name in PERSON_FIELDS:
+        if name in fields and (current is None or fields[name] != getattr(current, name)):
+            check_assignable(project, fields[name], name)
+
+
 def _notify_owner(task: Task, actor: User) -> None:
     if task.owner is not None:
         notify(
@@ -53,7 +62,7 @@ def _notify_owner(task: Task, actor: User) -> None:
             kind=NotificationKind.TASK_ASSIGNED,
             title=f"{actor} gave you a task: {task.title}",
             body=f"Due {task.due_date:%d %b %Y}." if task.due_date else "",
-            url=task.project.get_absolute_url() + f"stage/{task.stage}/#task-{task.pk}",
+            url=task.get_absolute_url(),
             project=task.project,
             actor=actor,
         )
@@ -62,6 +71,7 @@ def _notify_owner(task: Task, actor: User) -> None:
 def task_create(
     *, actor: User, project: Project, depends_on: Iterable[Task] = (), **fields: Any
 ) -> Task:
+    _check_people(project, fields)
     task = Task(project=project, created_by=actor, **fields)
     if task.status != TaskStatus.BLOCKED:
         task.blocked_reason = ""
@@ -87,6 +97,7 @@ def task_update(
     depends_on: Iterable[Task] | None = None,
 ) -> Task:
     changes = dict(changes)
+    _check_people(task.project, changes, task)
     status = changes.get("status", task.status)
     if status != TaskStatus.BLOCKED:
         changes["blocked_reason"] = ""
@@ -115,6 +126,7 @@ def task_delete(*, actor: User, task: Task) -> None:
 
 
 def content_create(*, actor: User, project: Project, **fields: Any) -> ContentItem:
+    _check_people(project, fields)
     item = ContentItem(project=project, created_by=actor, **fields)
     item.full_clean()
     with transaction.atomic():
@@ -127,6 +139,7 @@ def content_update(
     *, actor: User, item: ContentItem, version: int, changes: dict[str, Any]
 ) -> ContentItem:
     changes = dict(changes)
+    _check_people(item.project, changes, item)
     # Approval is of what was reviewed: changing the words sends it back to draft.
     if item.status == ContentStatus.APPROVED and any(
         changes.get(f, getattr(item, f)) != getattr(item, f) for f in ("title", "body", "link")
@@ -236,6 +249,7 @@ def content_delete(*, actor: User, item: ContentItem) -> None:
 
 
 def budget_line_create(*, actor: User, project: Project, **fields: Any) -> BudgetLine:
+    _check_people(project, fields)
     line = BudgetLine(project=project, **fields)
     line.full_clean()
     with transaction.atomic():
@@ -248,6 +262,7 @@ def budget_line_create(*, actor: User, project: Project, **fields: Any) -> Budge
 def budget_line_update(
     *, actor: User, line: BudgetLine, version: int, changes: dict[str, Any]
 ) -> BudgetLine:
+    _check_people(line.project, changes, line)
     with transaction.atomic():
         updated, diff = update_versioned(
             actor=actor, project=line.project, instance=line, version=version, changes=changes

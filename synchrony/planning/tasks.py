@@ -22,8 +22,14 @@ def remind_due_tasks() -> int:
     """
     now = timezone.now()
     window_end = now.date() + dt.timedelta(days=2)
+    # Overdue reminders go out in the first week; older ones were sent already.
+    window_start = now.date() - dt.timedelta(days=8)
     tasks = (
-        Task.objects.filter(owner__isnull=False, due_date__lte=window_end, owner__is_active=True)
+        Task.objects.filter(
+            owner__isnull=False,
+            due_date__range=(window_start, window_end),
+            owner__is_active=True,
+        )
         .exclude(status=TaskStatus.DONE)
         .exclude(project__stage=Stage.CLOSED)
         .select_related("owner", "project")
@@ -50,7 +56,7 @@ def remind_due_tasks() -> int:
                     kind=NotificationKind.TASK_DUE,
                     title=title,
                     body=f"{task.project} · {task.get_stage_display()}",
-                    url=task.project.get_absolute_url() + f"stage/{task.stage}/#task-{task.pk}",
+                    url=task.get_absolute_url(),
                     project=task.project,
                     dedupe_key=f"task-{state}:{task.pk}:{task.due_date.isoformat()}",
                 )

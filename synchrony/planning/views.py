@@ -249,7 +249,6 @@ def budget_line_create(request: AuthedRequest, pk: int) -> HttpResponse:
             saved = True
         except ValidationError as error:
             apply_errors(form, error)
-    project.refresh_from_db(fields=["budget_approved_at"])
     return section_response(
         request, project, "budget", Stage.PLANNING, saved=saved, form_name="budget_form", form=form
     )

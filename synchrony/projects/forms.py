@@ -116,3 +116,10 @@ class MoveForm(forms.Form):
 class MemberForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True))
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ReaskForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label="What changed", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )

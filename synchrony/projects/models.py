@@ -269,9 +269,11 @@ class InputRequest(models.Model):
         )
 
     def is_addressed_to(self, user: object) -> bool:
+        pk = getattr(user, "pk", None)
         if self.requested_from_user_id is not None:
-            return self.requested_from_user_id == getattr(user, "pk", None)
-        return self.requested_from_team.members.filter(pk=getattr(user, "pk", None)).exists()
+            return self.requested_from_user_id == pk
+        # Reads prefetched members when the caller prefetched them (the stage page does).
+        return any(m.pk == pk for m in self.requested_from_team.members.all())  # type: ignore[union-attr]
 
 
 class StageTransition(models.Model):

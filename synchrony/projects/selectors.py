@@ -86,7 +86,8 @@ def get_request_for_user(user: User, pk: int, *, write: bool = False) -> InputRe
     if request is None:
         raise Http404("No such request.")
     request.project = get_project_for_user(user, request.project_id)
-    if write and not can_answer_request(user, request):
+    # Whether it is still open is the service's to say, under its lock, with who answered.
+    if write and (request.project.is_closed or not request.is_addressed_to(user)):
         raise PermissionDenied("This request is not addressed to you.")
     return request
 
@@ -99,6 +100,7 @@ def requests_waiting_for(user: User) -> QuerySet[InputRequest]:
     return (
         InputRequest.objects.filter(status=RequestStatus.PENDING)
         .filter(Q(requested_from_user=user) | Q(requested_from_team__members=user))
+        .filter(project__in=projects_for_user(user))
         .exclude(project__stage=Stage.CLOSED)
         .select_related("project", "requested_from_team", "requested_by")
         .distinct()

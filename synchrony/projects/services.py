@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import (
@@ -174,11 +175,14 @@ def project_move(
     return transition
 
 
-def member_set(*, actor: User, project: Project, user: User, role: str) -> Membership:
+def member_set(
+    *, actor: User, project: Project, user: User, role: str, notify_added: bool = True
+) -> Membership:
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update().filter(project=project, user=user).first()
-        )
+        # Lock the project: two adds of the same person (a team request and the members
+        # page) must not race into the unique constraint.
+        Project.objects.select_for_update().filter(pk=project.pk).first()
+        membership = Membership.objects.filter(project=project, user=user).first()
         if membership is None:
             membership = Membership.objects.create(project=project, user=user, role=role)
             record_event(
@@ -189,7 +193,7 @@ def member_set(*, actor: User, project: Project, user: User, role: str) -> Membe
                 changes={"role": {"label": "Role", "before": "", "after": Role(role).label}},
             )
             notify(
-                recipients=[user],
+                recipients=[user] if notify_added else [],
                 kind=NotificationKind.MEMBERSHIP,
                 title=f"You were added to {project} as {Role(role).label.lower()}",
                 url=project.get_absolute_url(),
@@ -289,7 +293,10 @@ def request_create(
         already = set(project.memberships.values_list("user_id", flat=True))
         for person in addressees:
             if person.pk not in already:
-                member_set(actor=actor, project=project, user=person, role=Role.VIEWER)
+                # They hear about the request itself; no separate "you were added".
+                member_set(
+                    actor=actor, project=project, user=person, role=Role.VIEWER, notify_added=False
+                )
         notify(
             recipients=addressees,
             kind=NotificationKind.SIGNOFF_REQUESTED,
@@ -320,9 +327,17 @@ def request_answer(
         raise ValidationError({"decision": "Choose one of the offered answers."})
     if decision != RequestStatus.APPROVED and not response.strip():
         raise ValidationError({"response": "Write your answer or the changes you need."})
-    from django.utils import timezone
-
     with transaction.atomic():
+        current = (
+            InputRequest.objects.select_for_update(of=("self",))
+            .select_related("responded_by")
+            .get(pk=request.pk)
+        )
+        if not current.is_open:
+            raise ValidationError(
+                f"Already answered by {current.responded_by or 'someone'}"
+                f" ({current.get_status_display().lower()})."
+            )
         updated, _ = update_versioned(
             actor=actor,
             project=request.project,
@@ -341,6 +356,39 @@ def request_answer(
             kind=NotificationKind.SIGNOFF_ANSWERED,
             title=f"{actor}: {updated.get_status_display()} — {request.title}",
             body=response,
+            url=request.get_absolute_url(),
+            project=request.project,
+            actor=actor,
+        )
+    return updated
+
+
+def request_reask(*, actor: User, request: InputRequest, version: int, note: str) -> InputRequest:
+    """Ask again after changes were requested (or to revisit an answer): pending once more."""
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": "Say what changed since the last answer."})
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=request.project,
+            instance=request,
+            version=version,
+            changes={"status": RequestStatus.PENDING, "responded_at": None},
+            verb="asked again",
+            message=note,
+        )
+        addressees = (
+            [request.requested_from_user]
+            if request.requested_from_user
+            else list(request.requested_from_team.members.filter(is_active=True))  # type: ignore[union-attr]
+        )
+        notify(
+            recipients=addressees,
+            kind=NotificationKind.SIGNOFF_REQUESTED,
+            title=f"{actor} asks again for your {request.get_kind_display().lower()}: "
+            f"{request.title}",
+            body=note,
             url=request.get_absolute_url(),
             project=request.project,
             actor=actor,

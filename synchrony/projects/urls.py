@@ -25,5 +25,6 @@ urlpatterns = [
     path("goals/<int:goal_pk>/delete/", views.goal_delete, name="goal-delete"),
     path("projects/<int:pk>/requests/new/", views.request_create, name="request-create"),
     path("requests/<int:request_pk>/", views.request_detail, name="request"),
+    path("requests/<int:request_pk>/reask/", views.request_reask, name="request-reask"),
     path("requests/<int:request_pk>/delete/", views.request_delete, name="request-delete"),
 ]

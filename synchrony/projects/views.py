@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors
@@ -25,8 +26,9 @@ from synchrony.projects.forms import (
     MemberForm,
     MoveForm,
     ProjectForm,
+    ReaskForm,
 )
-from synchrony.projects.models import PRACTICES, WORK_STAGES, Membership, Project, Role, Stage
+from synchrony.projects.models import PRACTICES, Membership, Project, Role, Stage
 from synchrony.projects.selectors import (
     Need,
     can_answer_request,
@@ -100,7 +102,7 @@ def section_context(
     ctx: dict[str, Any] = {"project": project, "stage": stage}
     manage = role_allows(project.user_role, Need.MANAGE) and not project.is_closed
     contribute = role_allows(project.user_role, Need.CONTRIBUTE) and not project.is_closed
-    ctx["can_manage"], ctx["can_contribute"] = manage, contribute
+    ctx["can_manage"] = manage
     if section == "goals":
         ctx["goals"] = project.goals.all()
         ctx["goal_form"] = forms.get("goal_form") or (GoalForm(project=project) if manage else None)
@@ -111,13 +113,8 @@ def section_context(
             ).prefetch_related("requested_from_team__members")
         )
         for r in reqs:
-            r.answerable = r.is_open and (
-                r.requested_from_user_id == user.pk
-                or (
-                    r.requested_from_team is not None
-                    and any(m.pk == user.pk for m in r.requested_from_team.members.all())
-                )
-            )
+            r.project = project
+            r.answerable = can_answer_request(user, r)
         ctx["requests"] = reqs
         ctx["request_form"] = forms.get("request_form") or (
             InputRequestForm(project=project) if manage else None
@@ -159,9 +156,9 @@ def render_stage(
         "stage": stage,
         "stage_label": Stage(stage).label,
         "practice": PRACTICES[stage],
-        "stages": [(s, Stage(s).label) for s in WORK_STAGES],
         "is_current": stage == project.stage,
-        "can_manage": role_allows(project.user_role, Need.MANAGE),
+        # Moves stay possible on a closed project: moving back is how it reopens.
+        "can_move": role_allows(project.user_role, Need.MANAGE),
         # A form with errors is always shown, even in a section this stage page lacks.
         "sections": STAGE_SECTIONS[stage]
         + ([with_section] if with_section and with_section not in STAGE_SECTIONS[stage] else []),
@@ -180,9 +177,15 @@ def render_stage(
 def render_section(
     request: AuthedRequest, project: Project, section: str, stage: str, **forms: Any
 ) -> HttpResponse:
-    """The named partial of one section, for htmx; on error, the bound form in place."""
+    """The named partial of one section, for htmx; on error, the bound form in place.
+
+    Flash messages ride along out of band, and the page's exit criteria are told to
+    refresh, since the change may have met or unmet one.
+    """
     ctx = section_context(request, project, section, stage, **forms)
-    return render(request, f"projects/stage.html#{section}", ctx)
+    response = render(request, f"projects/stage.html#{section}", ctx)
+    response.content += render_to_string("includes/messages.html", {"oob": True}, request).encode()
+    return trigger_client_event(response, "criteria-changed")
 
 
 def section_response(
@@ -265,8 +268,7 @@ def project_move(request: AuthedRequest, pk: int) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, f"Moved to {transition.get_to_stage_display()}.")
-            url = project.get_absolute_url()
-            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+            return redirect(project.get_absolute_url())
     return render_stage(request, project, project.stage, status=422, move_form=form)
 
 
@@ -486,10 +488,35 @@ def request_detail(request: AuthedRequest, request_pk: int) -> HttpResponse:
         {
             "input_request": input_request,
             "project": input_request.project,
-            "form": form if answerable else None,
+            "form": form if answerable or form.errors else None,
+            "can_manage": role_allows(input_request.project.user_role, Need.MANAGE)
+            and not input_request.project.is_closed,
         },
         status=422 if form.errors else 200,
     )
+
+
+@require_POST
+def request_reask(request: AuthedRequest, request_pk: int) -> HttpResponse:
+    input_request = get_request_for_user(request.user, request_pk)
+    get_project_for_user(request.user, input_request.project_id, need=Need.MANAGE)
+    form = ReaskForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"note": "Say what changed since the last answer."})
+        services.request_reask(
+            actor=request.user,
+            request=input_request,
+            version=form.cleaned_data["version"],
+            note=form.cleaned_data["note"],
+        )
+    except StaleEdit as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Asked {input_request.addressee} again.")
+    return redirect(input_request.get_absolute_url())
 
 
 @require_POST
