@@ -106,3 +106,7 @@ class BudgetLineForm(ProjectScopedForm):
     class Meta:
         model = BudgetLine
         fields = ["category", "description", "planned", "actual", "owner"]
+
+
+class BudgetApprovalForm(forms.Form):
+    budget_version = forms.IntegerField(min_value=1)

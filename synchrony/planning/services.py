@@ -28,7 +28,7 @@ from synchrony.planning.models import (
     check_assignable,
 )
 from synchrony.projects.models import Project, Role
-from synchrony.projects.services import budget_approval_withdraw
+from synchrony.projects.services import budget_changed
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -255,7 +255,7 @@ def budget_line_create(*, actor: User, project: Project, **fields: Any) -> Budge
     with transaction.atomic():
         line.save()
         record_created(actor=actor, project=project, target=line)
-        budget_approval_withdraw(project=project, actor=actor, why=f"“{line}” was added")
+        budget_changed(project=project, actor=actor, why=f"“{line}” was added")
     return line
 
 
@@ -269,7 +269,7 @@ def budget_line_update(
         )
         # Actual spend is reported against the approved plan; only plan changes withdraw it.
         if set(diff) - {"actual", "owner"}:
-            budget_approval_withdraw(project=line.project, actor=actor, why=f"“{line}” changed")
+            budget_changed(project=line.project, actor=actor, why=f"“{line}” changed")
     return updated
 
 
@@ -277,18 +277,25 @@ def budget_line_delete(*, actor: User, line: BudgetLine) -> None:
     with transaction.atomic():
         record_deleted(actor=actor, project=line.project, target=line)
         line.delete()
-        budget_approval_withdraw(project=line.project, actor=actor, why=f"“{line}” was removed")
+        budget_changed(project=line.project, actor=actor, why=f"“{line}” was removed")
 
 
-def budget_approve(*, actor: User, project: Project, version: int) -> Project:
-    if not project.budget_lines.exists():
-        raise ValidationError("Add at least one budget line before approving the budget.")
-    updated, _ = update_versioned(
-        actor=actor,
-        project=project,
-        instance=project,
-        version=version,
-        changes={"budget_approved_at": timezone.now(), "budget_approved_by": actor},
-        verb="approved the budget of",
-    )
+def budget_approve(*, actor: User, project: Project, budget_version: int) -> Project:
+    """Approve the budget exactly as the approver saw it (its lines at `budget_version`)."""
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.budget_version != budget_version:
+            raise ValidationError(
+                "The budget changed since you opened the page; review the lines and approve again."
+            )
+        if not locked.budget_lines.exists():
+            raise ValidationError("Add at least one budget line before approving the budget.")
+        updated, _ = update_versioned(
+            actor=actor,
+            project=locked,
+            instance=locked,
+            version=locked.version,
+            changes={"budget_approved_at": timezone.now(), "budget_approved_by": actor},
+            verb="approved the budget of",
+        )
     return updated

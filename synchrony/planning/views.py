@@ -11,6 +11,7 @@ from synchrony.activity.forms import VersionForm, apply_errors
 from synchrony.activity.services import StaleEdit
 from synchrony.planning import services
 from synchrony.planning.forms import (
+    BudgetApprovalForm,
     BudgetLineForm,
     CommentForm,
     ContentForm,
@@ -283,15 +284,15 @@ def budget_line_delete(request: AuthedRequest, line_pk: int) -> HttpResponse:
 @require_POST
 def budget_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
-    form = VersionForm(request.POST)
+    form = BudgetApprovalForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError("Reload the page and try again.")
         services.budget_approve(
-            actor=request.user, project=project, version=form.cleaned_data["version"]
+            actor=request.user,
+            project=project,
+            budget_version=form.cleaned_data["budget_version"],
         )
-    except StaleEdit as error:
-        messages.error(request, error.message)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

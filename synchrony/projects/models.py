@@ -76,6 +76,8 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
+    # Bumped by every budget-line change: an approval names the budget it saw.
+    budget_version = models.PositiveIntegerField(default=1)
     budget_approved_at = models.DateTimeField(null=True, blank=True)
     budget_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

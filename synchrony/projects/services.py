@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from synchrony.activity.models import NotificationKind
@@ -402,8 +403,17 @@ def request_delete(*, actor: User, request: InputRequest) -> None:
         request.delete()
 
 
+def budget_changed(*, project: Project, actor: User, why: str) -> None:
+    """A budget line changed: the budget has a new version, and any approval is withdrawn.
+
+    Approval holds for the budget as approved, so a change to the plan needs a new one.
+    """
+    Project.objects.filter(pk=project.pk).update(budget_version=F("budget_version") + 1)
+    project.budget_version += 1
+    budget_approval_withdraw(project=project, actor=actor, why=why)
+
+
 def budget_approval_withdraw(*, project: Project, actor: User, why: str) -> None:
-    """Budget approval holds for the budget as approved; any change withdraws it."""
     if Project.objects.filter(pk=project.pk, budget_approved_at__isnull=False).update(
         budget_approved_at=None, budget_approved_by=None
     ):

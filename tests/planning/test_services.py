@@ -127,9 +127,21 @@ def test_planning_exit_needs_owned_dated_tasks_and_an_approved_budget(cast):
         changes={"owner": cast.contributor, "due_date": timezone.localdate()},
     )
     line = BudgetLineFactory(project=project)
-    with pytest.raises(StaleEdit):
-        services.budget_approve(actor=cast.manager, project=project, version=project.version + 5)
-    project = services.budget_approve(actor=cast.manager, project=project, version=project.version)
+    seen = project.budget_version
+    # A line added after the page loaded: the approval the manager clicks must not cover it.
+    services.budget_line_create(
+        actor=cast.manager,
+        project=project,
+        category="design",
+        description="Late",
+        planned=Decimal(5),
+    )
+    with pytest.raises(ValidationError, match="budget changed since you opened"):
+        services.budget_approve(actor=cast.manager, project=project, budget_version=seen)
+    project.refresh_from_db()
+    project = services.budget_approve(
+        actor=cast.manager, project=project, budget_version=project.budget_version
+    )
     assert all(c.met for c in exit_criteria(project))
     # A change to the plan withdraws the approval; spend reported against it does not.
     services.budget_line_update(
@@ -146,7 +158,7 @@ def test_planning_exit_needs_owned_dated_tasks_and_an_approved_budget(cast):
 
 def test_budget_approval_needs_lines(cast):
     with pytest.raises(ValidationError, match="at least one budget line"):
-        services.budget_approve(actor=cast.manager, project=cast.project, version=1)
+        services.budget_approve(actor=cast.manager, project=cast.project, budget_version=1)
 
 
 def test_content_goes_through_review(cast):

@@ -425,7 +425,7 @@ class Command(BaseCommand):
             actual=Decimal(2800),
         )
         project.refresh_from_db()
-        planning.budget_approve(actor=maria, project=project, version=project.version)
+        planning.budget_approve(actor=maria, project=project, budget_version=project.budget_version)
         project.refresh_from_db()
         projects.project_move(
             actor=maria,
