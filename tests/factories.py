@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import factory
@@ -116,3 +117,37 @@ class BudgetLineFactory(factory.django.DjangoModelFactory):
     category = "media"
     description = factory.Sequence(lambda n: f"Line {n}")
     planned = Decimal(1000)
+
+
+class LaunchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "launches.Launch"
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Launch {n}")
+    time_zone = "Europe/Berlin"
+    go_live = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=10))
+    local_date = factory.LazyAttribute(
+        lambda o: o.go_live.astimezone(zoneinfo.ZoneInfo(o.time_zone)).date()
+    )
+    local_time = factory.LazyAttribute(
+        lambda o: o.go_live.astimezone(zoneinfo.ZoneInfo(o.time_zone)).time().replace(tzinfo=None)
+    )
+    created_by = factory.SelfAttribute("project.owner")
+
+
+class ActivationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "launches.Activation"
+
+    launch = factory.SubFactory(LaunchFactory)
+    channel = factory.SubFactory(ChannelFactory)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "launches.Milestone"
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=5))

@@ -25,7 +25,10 @@ M = TypeVar("M", bound=models.Model)
 
 # Bookkeeping that follows from another change (a status, an approval): saved, but not
 # listed in the history, where a time would show in the writer's zone, not the reader's.
-QUIET_FIELDS = frozenset({"responded_at", "responded_by", "completed_at", "budget_approved_at"})
+# A launch's UTC go_live follows from its wall time and zone, which are listed instead.
+QUIET_FIELDS = frozenset(
+    {"responded_at", "responded_by", "completed_at", "budget_approved_at", "go_live"}
+)
 
 
 class StaleEdit(Exception):
@@ -75,7 +78,9 @@ def describe(instance: models.Model, name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value), "j M Y H:i")
+        # Aware moments read in the current zone; naive ones are wall times, kept as written.
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(local, "j M Y H:i")
     if isinstance(value, dt.date):
         return formats.date_format(value, "j M Y")
     if isinstance(value, Decimal):

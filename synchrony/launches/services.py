@@ -1,0 +1,229 @@
+"""Writes for launches, activations, readiness gates and milestones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from synchrony.activity.live import publish_change
+from synchrony.activity.services import record_created, record_deleted, update_versioned
+from synchrony.launches.conflicts import Conflict, conflicts_for
+from synchrony.launches.models import (
+    Activation,
+    Channel,
+    Launch,
+    LaunchStatus,
+    Milestone,
+    ReadinessGate,
+)
+from synchrony.lib.wall_time import NonexistentTime, resolve
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import User
+    from synchrony.projects.models import Project
+
+
+def _moment(local_go_live: dt.datetime, time_zone: str) -> tuple[dt.datetime, str]:
+    """UTC go-live for a wall time, refusing times that do not exist or have passed."""
+    try:
+        resolved = resolve(local_go_live, time_zone)
+    except NonexistentTime as error:
+        raise ValidationError({"local_go_live": str(error)}) from None
+    if resolved.utc <= timezone.now():
+        raise ValidationError({"local_go_live": "The go-live moment has already passed."})
+    return resolved.utc, resolved.note
+
+
+def _check_conflicts(launch: Launch) -> list[Conflict]:
+    conflicts = conflicts_for([launch])[launch.pk]
+    blocking = [c for c in conflicts if c.blocking]
+    if blocking:
+        raise ValidationError({"local_go_live": [c.message for c in blocking]})
+    return conflicts
+
+
+def launch_create(
+    *,
+    actor: User,
+    project: Project,
+    name: str,
+    local_go_live: dt.datetime,
+    time_zone: str,
+    channels: Iterable[Channel] = (),
+    notes: str = "",
+) -> tuple[Launch, list[Conflict]]:
+    go_live, _ = _moment(local_go_live, time_zone)
+    launch = Launch(
+        project=project,
+        name=name,
+        go_live=go_live,
+        local_date=local_go_live.date(),
+        local_time=local_go_live.time().replace(tzinfo=None),
+        time_zone=time_zone,
+        notes=notes,
+        created_by=actor,
+    )
+    launch.full_clean()
+    with transaction.atomic():
+        launch.save()
+        Activation.objects.bulk_create([Activation(launch=launch, channel=c) for c in channels])
+        conflicts = _check_conflicts(launch)
+        record_created(actor=actor, project=project, target=launch)
+        publish_change(kind="launch", obj_id=launch.pk, project_id=project.pk, actor=actor)
+    return launch, conflicts
+
+
+def launch_update(
+    *, actor: User, launch: Launch, version: int, changes: dict[str, Any]
+) -> tuple[Launch, list[Conflict]]:
+    """Edit or move a launch; the same path serves the form and the calendar's quick move."""
+    if launch.is_final:
+        raise ValidationError(f"A {launch.get_status_display().lower()} launch cannot change.")
+    changes = dict(changes)
+    local = changes.pop("local_go_live", launch.local_go_live)
+    zone = changes.get("time_zone", launch.time_zone)
+    if local != launch.local_go_live or zone != launch.time_zone:
+        changes["go_live"], _ = _moment(local, zone)
+        changes["local_date"], changes["local_time"] = local.date(), local.time()
+    with transaction.atomic():
+        updated, diff = update_versioned(
+            actor=actor,
+            project=launch.project,
+            instance=launch,
+            version=version,
+            changes=changes,
+            verb="moved"
+            if "go_live" in changes and changes["go_live"] != launch.go_live
+            else "updated",
+        )
+        updated.project = launch.project
+        conflicts = _check_conflicts(updated)
+        if diff:
+            publish_change(
+                kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor
+            )
+    return updated, conflicts
+
+
+def launch_set_status(*, actor: User, launch: Launch, version: int, status: str) -> Launch:
+    """Planning states a manager sets by hand; the firing engine sets the outcomes."""
+    allowed = {
+        LaunchStatus.DRAFT: {LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED},
+        LaunchStatus.SCHEDULED: {LaunchStatus.DRAFT, LaunchStatus.CANCELLED},
+        LaunchStatus.HELD: {LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED},
+    }
+    if status not in allowed.get(launch.status, set()):
+        raise ValidationError(
+            f"A {launch.get_status_display().lower()} launch cannot become "
+            f"{LaunchStatus(status).label.lower()}."
+        )
+    if status == LaunchStatus.SCHEDULED and not launch.activations.exists():
+        raise ValidationError("Add at least one channel before scheduling the launch.")
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=launch.project,
+            instance=launch,
+            version=version,
+            changes={"status": status},
+        )
+        publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
+    return updated
+
+
+def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: Any) -> Activation:
+    if launch.is_final:
+        raise ValidationError("This launch can no longer change.")
+    with transaction.atomic():
+        activation, created = Activation.objects.get_or_create(launch=launch, channel=channel)
+        if created:
+            record_created(actor=actor, project=launch.project, target=activation)
+        if content:
+            activation, _ = update_versioned(
+                actor=actor,
+                project=launch.project,
+                instance=activation,
+                version=activation.version,
+                changes=content,
+            )
+        _check_conflicts(launch)
+        publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
+    return activation
+
+
+def activation_remove(*, actor: User, activation: Activation) -> None:
+    launch = activation.launch
+    if launch.is_final:
+        raise ValidationError("This launch can no longer change.")
+    with transaction.atomic():
+        record_deleted(actor=actor, project=launch.project, target=activation)
+        activation.delete()
+        publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
+
+
+def gate_create(*, actor: User, launch: Launch, **fields: Any) -> ReadinessGate:
+    gate = ReadinessGate(launch=launch, **fields)
+    gate.full_clean()
+    with transaction.atomic():
+        gate.save()
+        record_created(actor=actor, project=launch.project, target=gate)
+        publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
+    return gate
+
+
+def gate_update(
+    *, actor: User, gate: ReadinessGate, version: int, changes: dict[str, Any]
+) -> ReadinessGate:
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=gate.launch.project,
+            instance=gate,
+            version=version,
+            changes=changes,
+        )
+        publish_change(
+            kind="launch", obj_id=gate.launch_id, project_id=gate.launch.project_id, actor=actor
+        )
+    return updated
+
+
+def milestone_create(*, actor: User, project: Project, title: str, date: dt.date) -> Milestone:
+    milestone = Milestone(project=project, title=title, date=date)
+    milestone.full_clean()
+    with transaction.atomic():
+        milestone.save()
+        record_created(actor=actor, project=project, target=milestone)
+        publish_change(kind="milestone", obj_id=milestone.pk, project_id=project.pk, actor=actor)
+    return milestone
+
+
+def milestone_update(
+    *, actor: User, milestone: Milestone, version: int, changes: dict[str, Any]
+) -> Milestone:
+    with transaction.atomic():
+        updated, _ = update_versioned(
+            actor=actor,
+            project=milestone.project,
+            instance=milestone,
+            version=version,
+            changes=changes,
+        )
+        publish_change(
+            kind="milestone", obj_id=milestone.pk, project_id=milestone.project_id, actor=actor
+        )
+    return updated
+
+
+def milestone_delete(*, actor: User, milestone: Milestone) -> None:
+    with transaction.atomic():
+        record_deleted(actor=actor, project=milestone.project, target=milestone)
+        milestone.delete()
+        publish_change(
+            kind="milestone", obj_id=milestone.pk, project_id=milestone.project_id, actor=actor
+        )

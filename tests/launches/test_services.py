@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from synchrony.activity.live import CHANNEL, client
+from synchrony.activity.services import StaleEdit
+from synchrony.launches import services
+from synchrony.launches.conflicts import conflicts_for
+from synchrony.launches.models import Blackout, LaunchStatus
+from tests.factories import ChannelFactory, LaunchFactory
+
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def create(cast, when: dt.datetime, channels=(), zone: str = "Europe/Berlin", name: str = "Launch"):
+    return services.launch_create(
+        actor=cast.manager,
+        project=cast.project,
+        name=name,
+        local_go_live=when,
+        time_zone=zone,
+        channels=channels,
+    )
+
+
+def test_the_wall_time_and_zone_are_kept_and_the_moment_is_utc(cast, frozen):
+    launch, conflicts = create(cast, dt.datetime(2026, 4, 1, 9, 0))
+    assert launch.go_live == dt.datetime(2026, 4, 1, 7, 0, tzinfo=dt.UTC)  # CEST is UTC+2
+    assert (launch.local_time.hour, launch.time_zone) == (9, "Europe/Berlin")
+    assert conflicts == []
+
+
+def test_a_time_that_does_not_exist_is_refused_with_the_alternatives(cast, frozen):
+    with pytest.raises(ValidationError) as error:
+        create(cast, dt.datetime(2026, 3, 29, 2, 30))
+    assert error.value.message_dict["local_go_live"] == [
+        "02:30 does not exist on 29 Mar 2026 in Europe/Berlin: the clocks jump forward. "
+        "Choose 01:30 or 03:30."
+    ]
+
+
+def test_a_time_that_happens_twice_takes_the_first(cast, frozen):
+    launch, _ = create(cast, dt.datetime(2026, 10, 25, 2, 30))
+    assert launch.go_live == dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)  # still CEST
+
+
+def test_a_go_live_in_the_past_is_refused(cast, frozen):
+    with pytest.raises(ValidationError, match="already passed"):
+        create(cast, dt.datetime(2026, 2, 1, 9, 0))
+
+
+def test_same_channel_launches_collide_and_a_strict_channel_refuses(cast, frozen):
+    email = ChannelFactory(name="Email", collision_window_hours=48)
+    first, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0), [email], name="First")
+    _, conflicts = create(cast, dt.datetime(2026, 4, 2, 9, 0), [email], name="Second")
+    assert [c.kind for c in conflicts] == ["collision"]
+    assert "“First” goes live within 48 h" in conflicts[0].message
+    assert [c.kind for c in conflicts_for([first])[first.pk]] == ["collision"]
+    strict = ChannelFactory(name="Press", allow_collisions=False)
+    create(cast, dt.datetime(2026, 5, 1, 9, 0), [strict], name="Press one")
+    with pytest.raises(ValidationError, match="“Press one” goes live within 24 h"):
+        create(cast, dt.datetime(2026, 5, 1, 15, 0), [strict], name="Press two")
+
+
+def test_blackouts_gates_and_promotion_window_are_flagged(cast, frozen):
+    social = ChannelFactory(name="Social")
+    Blackout.objects.create(
+        channel=social, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 3), reason="Easter"
+    )
+    cast.project.promotion_start = dt.date(2026, 4, 10)
+    cast.project.save()
+    launch, conflicts = create(cast, dt.datetime(2026, 4, 2, 9, 0), [social])
+    assert {c.kind for c in conflicts} == {"blackout", "window"}
+    services.gate_create(
+        actor=cast.manager,
+        launch=launch,
+        title="Sales briefed",
+        owner=cast.contributor,
+        due_date=dt.date(2026, 4, 5),
+    )
+    assert {c.kind for c in conflicts_for([launch])[launch.pk]} == {"blackout", "window", "gate"}
+
+
+def test_a_stale_move_is_refused_and_a_moved_launch_is_recorded(cast, frozen):
+    launch, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0))
+    moved, _ = services.launch_update(
+        actor=cast.manager,
+        launch=launch,
+        version=1,
+        changes={"local_go_live": dt.datetime(2026, 4, 3, 9, 0)},
+    )
+    assert moved.go_live == dt.datetime(2026, 4, 3, 7, 0, tzinfo=dt.UTC)
+    assert moved.version == 2
+    with pytest.raises(StaleEdit, match="Go-live date: 1 Apr 2026 → 3 Apr 2026"):
+        services.launch_update(
+            actor=cast.manager, launch=launch, version=1, changes={"name": "Renamed"}
+        )
+    assert moved.project.events.filter(verb="moved").exists()
+
+
+def test_final_launches_do_not_move(cast, frozen):
+    launch = LaunchFactory(project=cast.project, status=LaunchStatus.LAUNCHED)
+    with pytest.raises(ValidationError, match="launched launch cannot change"):
+        services.launch_update(actor=cast.manager, launch=launch, version=1, changes={"name": "x"})
+
+
+def test_scheduling_needs_a_channel(cast, frozen):
+    launch, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0))
+    with pytest.raises(ValidationError, match="at least one channel"):
+        services.launch_set_status(actor=cast.manager, launch=launch, version=1, status="scheduled")
+    services.activation_set(actor=cast.manager, launch=launch, channel=ChannelFactory())
+    launch.refresh_from_db()
+    launch = services.launch_set_status(
+        actor=cast.manager, launch=launch, version=launch.version, status="scheduled"
+    )
+    assert launch.status == LaunchStatus.SCHEDULED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_is_published_to_redis_after_commit(frozen):
+    from tests.conftest import Cast  # noqa: F401
+    from tests.factories import ProjectFactory
+
+    project = ProjectFactory()
+    pubsub = client().pubsub()
+    pubsub.subscribe(CHANNEL)
+    pubsub.get_message(timeout=1)  # the subscribe confirmation
+    launch, _ = services.launch_create(
+        actor=project.owner,
+        project=project,
+        name="Live",
+        local_go_live=dt.datetime(2026, 4, 1, 9),
+        time_zone="UTC",
+    )
+    message = pubsub.get_message(timeout=2)
+    pubsub.close()
+    payload = json.loads(message["data"])
+    assert (payload["kind"], payload["id"], payload["project"]) == ("launch", launch.pk, project.pk)
+    assert payload["by"] == str(project.owner)
