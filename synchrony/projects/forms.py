@@ -20,6 +20,11 @@ class ProjectForm(VersionedModelForm):
             "owner",
             "promotion_start",
             "promotion_end",
+            "development_due",
+            "planning_due",
+            "activation_due",
+            "performance_due",
+            "review_due",
             "budget",
             "channels",
         ]

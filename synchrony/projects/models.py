@@ -67,6 +67,12 @@ class Project(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.DEVELOPMENT)
     promotion_start = models.DateField("promotion starts", null=True, blank=True)
     promotion_end = models.DateField("promotion ends", null=True, blank=True)
+    # Planned stage deadlines: shown on calendars and as the timeline's future bands.
+    development_due = models.DateField("Development ends", null=True, blank=True)
+    planning_due = models.DateField("Planning ends", null=True, blank=True)
+    activation_due = models.DateField("Activation ends", null=True, blank=True)
+    performance_due = models.DateField("Performance ends", null=True, blank=True)
+    review_due = models.DateField("Review ends", null=True, blank=True)
     channels = models.ManyToManyField("launches.Channel", blank=True, related_name="projects")
     budget = models.DecimalField(
         "total budget",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -44,25 +43,11 @@ if TYPE_CHECKING:
 
 
 def project_create(
-    *,
-    actor: User,
-    name: str,
-    summary: str = "",
-    scope: str = "",
-    promotion_start: dt.date | None = None,
-    promotion_end: dt.date | None = None,
-    budget: Decimal | None = None,
-    channels: Iterable[Channel] = (),
+    *, actor: User, name: str, channels: Iterable[Channel] = (), **fields: Any
 ) -> Project:
-    project = Project(
-        name=name,
-        summary=summary,
-        scope=scope,
-        owner=actor,
-        promotion_start=promotion_start,
-        promotion_end=promotion_end,
-        budget=budget,
-    )
+    """A new project, owned and managed by its creator; `fields` are Project's own fields
+    (summary, scope, promotion window, stage deadlines, budget)."""
+    project = Project(name=name, owner=actor, **fields)
     project.full_clean()
     with transaction.atomic():
         project.save()

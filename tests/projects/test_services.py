@@ -275,3 +275,18 @@ def test_changing_the_total_budget_withdraws_the_approval(cast):
     )
     project.refresh_from_db()
     assert project.budget_approved_at is None
+
+
+def test_stage_deadlines_must_be_in_stage_order(cast):
+    import datetime as dt
+
+    with pytest.raises(ValidationError) as error:
+        services.project_create(
+            actor=cast.manager,
+            name="X",
+            development_due=dt.date(2026, 12, 10),
+            activation_due=dt.date(2026, 12, 1),
+        )
+    assert error.value.message_dict["activation_due"] == [
+        "Activation cannot end before Development (10 Dec 2026)."
+    ]

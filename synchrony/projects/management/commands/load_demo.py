@@ -125,6 +125,11 @@ class Command(BaseCommand):
             "Out of scope: the APAC partner programme.",
             promotion_start=today + dt.timedelta(days=21),
             promotion_end=today + dt.timedelta(days=63),
+            development_due=today - dt.timedelta(days=3),
+            planning_due=today + dt.timedelta(days=20),
+            activation_due=today + dt.timedelta(days=35),
+            performance_due=today + dt.timedelta(days=63),
+            review_due=today + dt.timedelta(days=75),
             budget=Decimal("40000"),
             channels=[c["Newsletter"], c["LinkedIn"], c["Google Ads"], c["Website"], c["Press"]],
         )
@@ -304,6 +309,8 @@ class Command(BaseCommand):
             summary="Four webinars that turn Atlas trial users into paying customers.",
             promotion_start=today + dt.timedelta(days=45),
             promotion_end=today + dt.timedelta(days=110),
+            development_due=today + dt.timedelta(days=10),
+            planning_due=today + dt.timedelta(days=44),
             channels=[c["Webinars"], c["Newsletter"], c["In-app messages"]],
         )
         self.team(project, p)
