@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -114,6 +115,24 @@ class Project(models.Model):
             and self.promotion_end < self.promotion_start
         ):
             raise ValidationError({"promotion_end": "The promotion cannot end before it starts."})
+        previous: tuple[str, dt.date] | None = None
+        for stage, due in self.stage_deadlines():
+            if previous and due < previous[1]:
+                raise ValidationError(
+                    {
+                        f"{stage}_due": f"{Stage(stage).label} cannot end before "
+                        f"{Stage(previous[0]).label} ({previous[1]:%-d %b %Y})."
+                    }
+                )
+            previous = (stage, due)
+
+    def stage_deadlines(self) -> list[tuple[str, dt.date]]:
+        """The planned end of each work stage that has one, in stage order."""
+        return [
+            (stage, due)
+            for stage in WORK_STAGES
+            if (due := getattr(self, f"{stage}_due")) is not None
+        ]
 
     @property
     def is_closed(self) -> bool:

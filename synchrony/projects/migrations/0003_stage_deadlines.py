@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0002_budget_version'),
+        ("projects", "0002_budget_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='activation_due',
-            field=models.DateField(blank=True, null=True, verbose_name='Activation ends'),
+            model_name="project",
+            name="activation_due",
+            field=models.DateField(blank=True, null=True, verbose_name="Activation ends"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='development_due',
-            field=models.DateField(blank=True, null=True, verbose_name='Development ends'),
+            model_name="project",
+            name="development_due",
+            field=models.DateField(blank=True, null=True, verbose_name="Development ends"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='performance_due',
-            field=models.DateField(blank=True, null=True, verbose_name='Performance ends'),
+            model_name="project",
+            name="performance_due",
+            field=models.DateField(blank=True, null=True, verbose_name="Performance ends"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='planning_due',
-            field=models.DateField(blank=True, null=True, verbose_name='Planning ends'),
+            model_name="project",
+            name="planning_due",
+            field=models.DateField(blank=True, null=True, verbose_name="Planning ends"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='review_due',
-            field=models.DateField(blank=True, null=True, verbose_name='Review ends'),
+            model_name="project",
+            name="review_due",
+            field=models.DateField(blank=True, null=True, verbose_name="Review ends"),
         ),
     ]
