@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "synchrony.launches",
     "synchrony.projects",
     "synchrony.planning",
+    "synchrony.calendars",
+    "synchrony.timelines",
 ]
 
 MIDDLEWARE = [

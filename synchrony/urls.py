@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("synchrony.planning.urls")),
     path("", include("synchrony.activity.urls")),
     path("", include("synchrony.launches.urls")),
+    path("", include("synchrony.calendars.urls")),
+    path("", include("synchrony.timelines.urls")),
     path("accounts/", include("synchrony.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health, name="health"),

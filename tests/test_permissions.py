@@ -13,14 +13,19 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from synchrony.activity.models import ActivityEvent, Notification
+from synchrony.calendars.models import SavedFilter, ShareLink
+from synchrony.launches.models import Activation, Launch, Milestone, ReadinessGate
 from synchrony.planning.models import BudgetLine, ContentItem, Task
 from synchrony.projects.models import Goal, InputRequest, Membership, Project
 from tests.conftest import client_for
 from tests.factories import (
+    ActivationFactory,
     BudgetLineFactory,
     ContentItemFactory,
     GoalFactory,
     InputRequestFactory,
+    LaunchFactory,
+    MilestoneFactory,
     TaskFactory,
 )
 
@@ -33,6 +38,9 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "health",
+    # Token URLs answer without a login; tests/calendars covers them.
+    "calendars:feed",
+    "calendars:shared",
 }
 
 
@@ -60,6 +68,13 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         "content_pk": ContentItemFactory(project=project).pk,
         "line_pk": BudgetLineFactory(project=project).pk,
         "member_pk": Membership.objects.get(project=project, user=cast.contributor).pk,
+        "launch_pk": (launch := LaunchFactory(project=project)).pk,
+        "activation_pk": ActivationFactory(launch=launch).pk,
+        "gate_pk": ReadinessGate.objects.create(launch=launch, title="G", owner=cast.manager).pk,
+        "milestone_pk": MilestoneFactory(project=project).pk,
+        # The manager's own saved filter and link: personal to them, 404 for anyone else.
+        "filter_pk": (saved := SavedFilter.objects.create(owner=cast.manager, name="Mine")).pk,
+        "link_pk": ShareLink.objects.create(saved_filter=saved, token_hash="x" * 64).pk,
         "stage": "planning",
         "uidb64": "MQ",
         "token": "set-password",
@@ -84,6 +99,12 @@ def snapshot() -> tuple:
         sorted(Task.objects.values_list("pk", "version")),
         sorted(ContentItem.objects.values_list("pk", "version", "status")),
         sorted(BudgetLine.objects.values_list("pk", "version")),
+        sorted(Launch.objects.values_list("pk", "version", "status")),
+        sorted(Activation.objects.values_list("pk", "version")),
+        sorted(ReadinessGate.objects.values_list("pk", "version", "status")),
+        sorted(Milestone.objects.values_list("pk", "version")),
+        SavedFilter.objects.count(),
+        sorted(ShareLink.objects.values_list("pk", "revoked_at")),
     )
 
 
@@ -111,6 +132,14 @@ def test_anonymous_is_sent_to_log_in_everywhere(cast):
 
 
 # Pages about no project in particular: every signed-in user has their own.
+# The manager's own saved calendars: every other user gets a 404 (checked below).
+OWNED = {
+    "calendars:filter",
+    "calendars:filter-delete",
+    "calendars:share-create",
+    "calendars:share-revoke",
+}
+
 PERSONAL = {
     "projects:dashboard",
     "projects:list",
@@ -121,6 +150,11 @@ PERSONAL = {
     "accounts:settings",
     "password_change",
     "password_change_done",
+    "calendars:calendar",
+    "calendars:filters",
+    "calendars:feed-rotate",
+    "timelines:portfolio",
+    "timelines:team",
 }
 
 
@@ -172,7 +206,7 @@ def test_a_viewer_reads_every_project_page(cast):
     for name, url in walked_urls(cast):
         response = client.get(url)
         editing = name.endswith(("-edit", ":edit"))
-        expected = (403,) if editing else (200, 405)
+        expected = (403,) if editing else (404, 405) if name in OWNED else (200, 405)
         assert response.status_code in expected, (name, url, response.status_code)
 
 

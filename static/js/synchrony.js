@@ -13,3 +13,51 @@ document.addEventListener("htmx:responseError", (event) => {
   toast.textContent = text;
   setTimeout(() => toast.remove(), 6000);
 });
+
+// Calendar: ← → move between periods and t jumps to today, unless typing in a field.
+document.addEventListener("keydown", (event) => {
+  if (event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+  const link = document.querySelector(`#calendar [data-key="${event.key}"]`);
+  if (link) {
+    event.preventDefault();
+    link.click();
+  }
+});
+
+// Calendar: drag a launch to another day; it keeps its time. The move goes through the
+// same endpoint, service and version check as the launch form.
+document.addEventListener("dragstart", (event) => {
+  const item = event.target.closest && event.target.closest(".cal-item[data-move-url]");
+  if (!item) return;
+  event.dataTransfer.setData("text/plain", JSON.stringify({
+    url: item.dataset.moveUrl, version: item.dataset.version, day: item.dataset.day,
+    localDate: item.dataset.localDate, time: item.dataset.time,
+  }));
+  event.dataTransfer.effectAllowed = "move";
+});
+document.addEventListener("dragover", (event) => {
+  const cell = event.target.closest && event.target.closest("#calendar td[data-date]");
+  if (!cell) return;
+  event.preventDefault();
+  document.querySelectorAll(".drop-target").forEach((c) => c.classList.remove("drop-target"));
+  cell.classList.add("drop-target");
+});
+document.addEventListener("drop", (event) => {
+  const cell = event.target.closest && event.target.closest("#calendar td[data-date]");
+  if (!cell) return;
+  event.preventDefault();
+  cell.classList.remove("drop-target");
+  let move;
+  try { move = JSON.parse(event.dataTransfer.getData("text/plain")); } catch { return; }
+  // Cells are days in the viewer's zone; the launch keeps the wall time of the zone it
+  // was planned in, shifted by as many days as it was dragged.
+  const days = (iso) => Date.UTC(...iso.split("-").map((n, i) => Number(n) - (i === 1 ? 1 : 0))) / 864e5;
+  const shift = days(cell.dataset.date) - days(move.day);
+  if (!shift) return;
+  const target = new Date((days(move.localDate) + shift) * 864e5).toISOString().slice(0, 10);
+  htmx.ajax("POST", move.url, {
+    values: { version: move.version, local_date: target, local_time: move.time },
+    swap: "none",
+  });
+});

@@ -48,6 +48,7 @@ class NotificationKind(models.TextChoices):
     CONTENT_REVIEWED = "content_reviewed", "My content was reviewed or commented on"
     STAGE_CHANGED = "stage_changed", "A project I am in changed stage"
     MEMBERSHIP = "membership", "I was added to a project"
+    LAUNCH_MOVED = "launch_moved", "A launch in my saved calendars moved within 7 days"
 
 
 class Notification(models.Model):

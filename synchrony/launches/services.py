@@ -103,6 +103,10 @@ def launch_update(
         )
         updated.project = launch.project
         conflicts = _check_conflicts(updated)
+        if updated.go_live != launch.go_live:
+            from synchrony.calendars.services import notify_move
+
+            notify_move(launch=updated, before=launch.go_live, actor=actor)
         if diff:
             publish_change(
                 kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor

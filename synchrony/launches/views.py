@@ -1,13 +1,48 @@
 from __future__ import annotations
 
-from django.db.models import Count, Q
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.launches.models import Channel
-from synchrony.projects.selectors import projects_for_user
+from synchrony.activity.forms import apply_errors
+from synchrony.activity.services import StaleEdit
+from synchrony.launches import services
+from synchrony.launches.conflicts import conflicts_for
+from synchrony.launches.forms import (
+    ActivationForm,
+    AddChannelForm,
+    GateForm,
+    GateStatusForm,
+    LaunchForm,
+    MilestoneForm,
+    MoveForm,
+    StatusForm,
+)
+from synchrony.launches.models import Activation, Channel, Launch, LaunchStatus
+from synchrony.launches.selectors import (
+    can_set_gate,
+    get_gate_for_user,
+    get_launch_for_user,
+    get_milestone_for_user,
+)
+from synchrony.projects.models import Role
+from synchrony.projects.selectors import Need, get_project_for_user, projects_for_user
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, StaleEdit):
+        return error.message
+    assert isinstance(error, ValidationError)
+    return " ".join(error.messages)
 
 
 @require_GET
@@ -17,3 +52,282 @@ def channel_list(request: AuthedRequest) -> HttpResponse:
         my_projects=Count("projects", filter=Q(projects__in=visible), distinct=True)
     )
     return render(request, "launches/channel_list.html", {"channels": channels})
+
+
+@require_GET
+def project_launches(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk)
+    return _project_page(request, project)
+
+
+def _project_page(request: AuthedRequest, project: Any, **forms: Any) -> HttpResponse:
+    manage = project.user_role == Role.MANAGER and not project.is_closed
+    launches = list(
+        project.launches.prefetch_related(
+            Prefetch("activations", Activation.objects.select_related("channel"))
+        )
+    )
+    for launch in launches:
+        launch.project = project
+    conflicts = conflicts_for(launches)
+    for launch in launches:
+        launch.conflict_list = conflicts.get(launch.pk, [])
+    return render(
+        request,
+        "launches/project_launches.html",
+        {
+            "project": project,
+            "launches": launches,
+            "milestones": project.milestones.all(),
+            "can_manage": manage,
+            "launch_form": forms.get("launch_form")
+            or (LaunchForm(zone=request.user.time_zone) if manage else None),
+            "milestone_form": forms.get("milestone_form") or (MilestoneForm() if manage else None),
+        },
+        status=422 if any(f.errors for f in forms.values()) else 200,
+    )
+
+
+@require_POST
+def launch_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.MANAGE)
+    form = LaunchForm(request.POST, zone=request.user.time_zone)
+    if form.is_valid():
+        try:
+            launch, conflicts = services.launch_create(
+                actor=request.user,
+                project=project,
+                name=form.cleaned_data["name"],
+                notes=form.cleaned_data["notes"],
+                channels=form.cleaned_data["channels"],
+                **form.moment(),
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Launch “{launch}” planned.")
+            for conflict in conflicts:
+                messages.warning(request, f"Conflict: {conflict.message}")
+            return redirect(launch.get_absolute_url())
+    return _project_page(request, project, launch_form=form)
+
+
+@require_GET
+def launch_detail(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    launch = get_launch_for_user(request.user, launch_pk)
+    return _launch_page(request, launch)
+
+
+def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpResponse:
+    project = launch.project
+    manage = project.user_role == Role.MANAGER and not project.is_closed and not launch.is_final
+    activations = list(launch.activations.select_related("channel", "channel__owner"))
+    gates = list(launch.gates.select_related("owner", "team"))
+    for gate in gates:
+        gate.launch = launch
+        gate.settable = can_set_gate(request.user, gate)
+    used = {a.channel_id for a in activations}
+    return render(
+        request,
+        "launches/launch_detail.html",
+        {
+            "launch": launch,
+            "project": project,
+            "activations": activations,
+            "gates": gates,
+            "conflicts": conflicts_for([launch])[launch.pk],
+            "can_manage": manage,
+            "statuses": _next_statuses(launch) if manage else [],
+            "add_channel_form": AddChannelForm() if manage else None,
+            "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
+            "gate_form": forms.get("gate_form") or (GateForm() if manage else None),
+        },
+        status=422 if any(f.errors for f in forms.values()) else 200,
+    )
+
+
+def _next_statuses(launch: Launch) -> list[tuple[str, str]]:
+    options = {
+        LaunchStatus.DRAFT: [LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED],
+        LaunchStatus.SCHEDULED: [LaunchStatus.DRAFT, LaunchStatus.CANCELLED],
+        LaunchStatus.HELD: [LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED],
+    }
+    return [(s.value, s.label) for s in options.get(LaunchStatus(launch.status), [])]
+
+
+@require_http_methods(["GET", "POST"])
+def launch_edit(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = LaunchForm(request.POST or None, instance=launch)
+    if request.method == "POST" and form.is_valid():
+        changes = {"name": form.cleaned_data["name"], "notes": form.cleaned_data["notes"]}
+        try:
+            _, conflicts = services.launch_update(
+                actor=request.user,
+                launch=launch,
+                version=form.cleaned_data["version"],
+                changes={**changes, **form.moment()},
+            )
+        except StaleEdit as error:
+            form = form.stale(error)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Launch saved.")
+            for conflict in conflicts:
+                messages.warning(request, f"Conflict: {conflict.message}")
+            return redirect(launch.get_absolute_url())
+    return render(
+        request,
+        "launches/launch_form.html",
+        {"form": form, "launch": launch, "project": launch.project},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    """The calendar's quick move (popover or drag and drop): same service, same checks."""
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Give the new date as YYYY-MM-DD and time as HH:MM.")
+        local = dt.datetime.combine(
+            form.cleaned_data["local_date"], form.cleaned_data["local_time"]
+        )
+        moved, conflicts = services.launch_update(
+            actor=request.user,
+            launch=launch,
+            version=form.cleaned_data["version"],
+            changes={"local_go_live": local},
+        )
+    except (StaleEdit, ValidationError) as error:
+        messages.error(request, f"“{launch}” not moved: {_error_text(error)}")
+    else:
+        messages.success(
+            request, f"“{moved}” moved to {moved.local_date:%-d %b} {moved.local_time:%H:%M}."
+        )
+        for conflict in conflicts:
+            messages.warning(request, f"Conflict: {conflict.message}")
+    if not request.htmx:
+        return redirect(request.POST.get("next") or launch.get_absolute_url())
+    html = render_to_string("includes/messages.html", {"oob": True}, request)
+    return trigger_client_event(HttpResponse(html), "calendar-changed")
+
+
+@require_POST
+def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = StatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a valid status.")
+        services.launch_set_status(actor=request.user, launch=launch, **form.cleaned_data)
+    except (StaleEdit, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"Launch is now {form.cleaned_data['status'].replace('_', ' ')}.")
+    return redirect(launch.get_absolute_url())
+
+
+@require_POST
+def activation_add(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = AddChannelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a channel.")
+        services.activation_set(
+            actor=request.user, launch=launch, channel=form.cleaned_data["channel"]
+        )
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(launch.get_absolute_url() + "#activations")
+
+
+@require_http_methods(["GET", "POST"])
+def activation_edit(request: AuthedRequest, activation_pk: int) -> HttpResponse:
+    activation = get_object_or_404(Activation.objects.select_related("channel"), pk=activation_pk)
+    launch = get_launch_for_user(request.user, activation.launch_id, write=True)
+    form = ActivationForm(request.POST or None, instance=activation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activation_set(
+                actor=request.user,
+                launch=launch,
+                channel=activation.channel,
+                **{k: v for k, v in form.changes().items()},
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{activation.channel} content saved.")
+            return redirect(launch.get_absolute_url() + "#activations")
+    return render(
+        request,
+        "launches/activation_form.html",
+        {"form": form, "activation": activation, "launch": launch, "project": launch.project},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def activation_remove(request: AuthedRequest, activation_pk: int) -> HttpResponse:
+    activation = get_object_or_404(Activation, pk=activation_pk)
+    launch = get_launch_for_user(request.user, activation.launch_id, write=True)
+    activation.launch = launch
+    try:
+        services.activation_remove(actor=request.user, activation=activation)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(launch.get_absolute_url() + "#activations")
+
+
+@require_POST
+def gate_create(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = GateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.gate_create(actor=request.user, launch=launch, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return redirect(launch.get_absolute_url() + "#gates")
+    return _launch_page(request, launch, gate_form=form)
+
+
+@require_POST
+def gate_status(request: AuthedRequest, gate_pk: int) -> HttpResponse:
+    gate = get_gate_for_user(request.user, gate_pk, write=True)
+    form = GateStatusForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a valid gate status.")
+        services.gate_update(
+            actor=request.user,
+            gate=gate,
+            version=form.cleaned_data["version"],
+            changes={"status": form.cleaned_data["status"]},
+        )
+    except (StaleEdit, ValidationError) as error:
+        messages.error(request, _error_text(error))
+    return redirect(gate.launch.get_absolute_url() + "#gates")
+
+
+@require_POST
+def milestone_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_project_for_user(request.user, pk, need=Need.MANAGE)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        services.milestone_create(actor=request.user, project=project, **form.cleaned_data)
+        return redirect("launches:project", pk=project.pk)
+    return _project_page(request, project, milestone_form=form)
+
+
+@require_POST
+def milestone_delete(request: AuthedRequest, milestone_pk: int) -> HttpResponse:
+    milestone = get_milestone_for_user(request.user, milestone_pk, write=True)
+    services.milestone_delete(actor=request.user, milestone=milestone)
+    return redirect("launches:project", pk=milestone.project_id)

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from synchrony.accounts.models import Team, User
 from synchrony.activity.models import Notification
-from synchrony.launches.models import Channel, ChannelKind
+from synchrony.launches import services as launches
+from synchrony.launches.models import Channel, ChannelKind, LaunchStatus
 from synchrony.planning import services as planning
 from synchrony.planning.models import BudgetCategory, ContentKind, ContentStatus, TaskStatus
 from synchrony.projects import services as projects
@@ -284,6 +285,7 @@ class Command(BaseCommand):
             owner=p["wren"],
             due_date=today + dt.timedelta(days=15),
         )
+        self.atlas_launches(project, p, c)
         for category, description, planned, actual, owner in [
             (BudgetCategory.CONTENT_CREATION, "Copywriting and video", "8000", "2500", p["wren"]),
             (BudgetCategory.DESIGN, "Landing page and assets", "6000", "6200", p["devon"]),
@@ -298,6 +300,74 @@ class Command(BaseCommand):
                 actual=Decimal(actual),
                 owner=owner,
             )
+
+    def atlas_launches(self, project: Project, p: dict[str, User], c: dict[str, Channel]) -> None:
+        today = timezone.localdate()
+        maria = p["maria"]
+        day = dt.datetime.combine(today + dt.timedelta(days=21), dt.time(9, 0))
+        launch, _ = launches.launch_create(
+            actor=maria,
+            project=project,
+            name="Atlas 3.0 goes live",
+            local_go_live=day,
+            time_zone="Europe/Berlin",
+            channels=[c["Newsletter"], c["LinkedIn"], c["Website"], c["Press"]],
+            notes="Embargo lifts at 09:00 Berlin time; every channel at once.",
+        )
+        for channel, subject in [
+            (c["Newsletter"], "Atlas 3.0 is here: reporting your board will love"),
+            (c["LinkedIn"], "Meet Atlas 3.0"),
+        ]:
+            launches.activation_set(
+                actor=maria,
+                launch=launch,
+                channel=channel,
+                subject=subject,
+                body="Atlas 3.0 brings reporting that answers the questions your board asks.",
+                link="https://example.com/atlas-3",
+            )
+        launch.refresh_from_db()
+        launches.launch_set_status(
+            actor=maria, launch=launch, version=launch.version, status=LaunchStatus.SCHEDULED
+        )
+        launches.gate_create(
+            actor=maria,
+            launch=launch,
+            title="Product shipped to production",
+            owner=p["ivan"],
+            due_date=today + dt.timedelta(days=18),
+        )
+        launches.gate_create(
+            actor=maria,
+            launch=launch,
+            title="Sales briefed on pricing",
+            team=Team.objects.get(name="Sales"),
+            due_date=today + dt.timedelta(days=19),
+        )
+        launches.gate_create(
+            actor=maria,
+            launch=launch,
+            title="Customer success FAQ ready",
+            owner=p["cass"],
+            due_date=today + dt.timedelta(days=24),
+        )
+        launches.launch_create(
+            actor=maria,
+            project=project,
+            name="LinkedIn teaser",
+            local_go_live=day - dt.timedelta(hours=20),
+            time_zone="Europe/Berlin",
+            channels=[c["LinkedIn"]],
+        )
+        launches.milestone_create(
+            actor=maria,
+            project=project,
+            title="Beta feedback in",
+            date=today + dt.timedelta(days=7),
+        )
+        launches.milestone_create(
+            actor=maria, project=project, title="Embargo lifts", date=today + dt.timedelta(days=21)
+        )
 
     def webinars(self, p: dict[str, User], c: dict[str, Channel]) -> None:
         """In Development: goals set, sign-offs still coming in."""

@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from synchrony.accounts.http import AuthedRequest
+from synchrony.calendars import services
+from synchrony.calendars.forms import VIEWS, CalendarForm, SaveFilterForm, ShareLinkForm
+from synchrony.calendars.ics import build_calendar
+from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
+from synchrony.calendars.selectors import Filters, Item, calendar_items, filter_choices
+from synchrony.projects.selectors import projects_for_user
+
+
+def period(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date, str]:
+    """(first shown day, last shown day, previous anchor, next anchor, title)."""
+    if view == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        end = start + dt.timedelta(days=6)
+        return (
+            start,
+            end,
+            start - dt.timedelta(days=7),
+            start + dt.timedelta(days=7),
+            (f"Week of {start:%-d %b %Y}"),
+        )
+    if view == "agenda":
+        end = day + dt.timedelta(days=29)
+        return (
+            day,
+            end,
+            day - dt.timedelta(days=30),
+            day + dt.timedelta(days=30),
+            (f"{day:%-d %b} – {end:%-d %b %Y}"),
+        )
+    first = day.replace(day=1)
+    last = first.replace(day=cal.monthrange(first.year, first.month)[1])
+    start = first - dt.timedelta(days=first.weekday())
+    end = last + dt.timedelta(days=6 - last.weekday())
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = last + dt.timedelta(days=1)
+    return start, end, previous, following, f"{first:%B %Y}"
+
+
+def calendar_context(
+    items: list[Item], view: str, anchor: dt.date, start: dt.date, end: dt.date
+) -> dict[str, Any]:
+    by_day: dict[dt.date, list[Item]] = defaultdict(list)
+    for item in items:
+        by_day[item.day].append(item)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    cells = [
+        {"day": d, "items": by_day.get(d, []), "in_month": d.month == anchor.month} for d in days
+    ]
+    return {
+        "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
+        "agenda": [(d, by_day[d]) for d in days if by_day.get(d)],
+        "weekday_names": [cal.day_abbr[i] for i in range(7)],
+    }
+
+
+@require_GET
+def calendar_view(request: AuthedRequest) -> HttpResponse:
+    projects = projects_for_user(request.user)
+    form = CalendarForm(request.GET or None, projects=projects)
+    today = timezone.localdate()
+    view, anchor, filters = form.values(today)
+    start, end, previous, following, title = period(view, anchor)
+    items = calendar_items(request.user, start, end, filters)
+    query = request.GET.copy()
+    links = {}
+    for name, day in (("previous", previous), ("next", following), ("today", today)):
+        query["date"] = day.isoformat()
+        links[name] = f"?{query.urlencode()}"
+    views = {}
+    for value, _label in VIEWS:
+        query["view"], query["date"] = value, anchor.isoformat()
+        views[value] = f"?{query.urlencode()}"
+    ctx = {
+        "form": form,
+        "view": view,
+        "views": VIEWS,
+        "view_links": views,
+        "title": title,
+        "today": today,
+        "links": links,
+        "filters": filters,
+        "choices": filter_choices(request.user),
+        "bad_filters": form.errors if form.is_bound else {},
+        "items": items,
+        **calendar_context(items, view, anchor, start, end),
+    }
+    template = "calendars/calendar.html#calendar" if request.htmx else "calendars/calendar.html"
+    return render(request, template, ctx)
+
+
+def _filter_for_owner(user: Any, pk: int) -> SavedFilter:
+    saved = SavedFilter.objects.filter(pk=pk, owner=user).first()
+    if saved is None:
+        raise Http404("No such saved filter.")
+    return saved
+
+
+@require_http_methods(["GET", "POST"])
+def saved_filters(request: AuthedRequest) -> HttpResponse:
+    """Your saved calendar views; POST saves the calendar's current filters under a name."""
+    if request.method == "POST":
+        form = SaveFilterForm(request.POST, projects=projects_for_user(request.user))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = services.saved_filter_create(
+                    actor=request.user,
+                    name=data["name"],
+                    channels=data["channel"],
+                    projects=data["project"],
+                    teams=data["team"],
+                    kinds=data["kind"],
+                    notify_moves=data["notify_moves"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"Saved “{saved}”.")
+                return redirect("calendars:filter", filter_pk=saved.pk)
+        else:
+            messages.error(request, "Give the view a name (at most 100 characters).")
+    filters = (
+        SavedFilter.objects.filter(owner=request.user)
+        .prefetch_related("channels", "projects", "teams")
+        .annotate(active_links=Count("links", filter=Q(links__revoked_at__isnull=True)))
+    )
+    return render(request, "calendars/filters.html", {"saved_filters": filters})
+
+
+@require_GET
+def saved_filter_detail(request: AuthedRequest, filter_pk: int) -> HttpResponse:
+    saved = _filter_for_owner(request.user, filter_pk)
+    return _filter_page(request, saved)
+
+
+def _filter_page(request: AuthedRequest, saved: SavedFilter, **extra: Any) -> HttpResponse:
+    return render(
+        request,
+        "calendars/filter_detail.html",
+        {
+            "saved": saved,
+            "links": saved.links.all(),
+            "has_feed": FeedToken.objects.filter(
+                user=request.user, revoked_at__isnull=True
+            ).exists(),
+            "calendar_url": f"{reverse('calendars:calendar')}?{_query(services.filters_of(saved))}",
+            **extra,
+        },
+    )
+
+
+def _query(filters: Filters) -> str:
+    params: list[tuple[str, Any]] = [("channel", c) for c in filters.channels]
+    params += [("project", p) for p in filters.projects]
+    params += [("team", t) for t in filters.teams]
+    params += [("kind", k) for k in filters.kinds]
+    return urlencode(params)
+
+
+@require_POST
+def saved_filter_delete(request: AuthedRequest, filter_pk: int) -> HttpResponse:
+    saved = _filter_for_owner(request.user, filter_pk)
+    saved.delete()
+    messages.success(request, f"“{saved}” deleted; its share links no longer work.")
+    return redirect("calendars:filters")
+
+
+@require_POST
+def share_link_create(request: AuthedRequest, filter_pk: int) -> HttpResponse:
+    saved = _filter_for_owner(request.user, filter_pk)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how many days the link lasts (1 to 365), or never.")
+        return redirect("calendars:filter", filter_pk=saved.pk)
+    days = form.cleaned_data["days"]
+    expires = timezone.now() + dt.timedelta(days=days) if days else None
+    try:
+        _, token = services.share_link_create(
+            actor=request.user, saved_filter=saved, expires_at=expires
+        )
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, str(getattr(error, "message", error)))
+        return redirect("calendars:filter", filter_pk=saved.pk)
+    url = request.build_absolute_uri(reverse("calendars:shared", args=[token]))
+    return _filter_page(request, saved, new_link=url)
+
+
+@require_POST
+def share_link_revoke(request: AuthedRequest, link_pk: int) -> HttpResponse:
+    link = get_object_or_404(ShareLink.objects.select_related("saved_filter"), pk=link_pk)
+    if link.saved_filter.owner_id != request.user.pk:
+        raise Http404("No such link.")
+    services.share_link_revoke(actor=request.user, link=link)
+    messages.success(request, "Link revoked: it now leads nowhere.")
+    return redirect("calendars:filter", filter_pk=link.saved_filter_id)
+
+
+@require_POST
+def feed_rotate(request: AuthedRequest) -> HttpResponse:
+    token = services.feed_token_rotate(user=request.user)
+    base = request.build_absolute_uri(reverse("calendars:feed", args=[token]))
+    saved = SavedFilter.objects.filter(owner=request.user)
+    return render(
+        request,
+        "calendars/feed_urls.html",
+        {"all_url": base, "filter_urls": [(f, f"{base}?filter={f.pk}") for f in saved]},
+    )
+
+
+@login_not_required
+@require_GET
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The ICS feed: what the token's owner may see, optionally through one of their filters."""
+    user = services.feed_user_by_token(token)
+    if user is None:
+        raise Http404("No such feed.")
+    filters, name = Filters(), "Synchrony"
+    if request.GET.get("filter"):
+        saved = SavedFilter.objects.filter(pk__in=_ints(request.GET["filter"]), owner=user).first()
+        if saved is None:
+            raise Http404("No such feed.")
+        filters, name = services.filters_of(saved), f"Synchrony · {saved.name}"
+    today = timezone.localdate()
+    zone = zoneinfo.ZoneInfo(user.time_zone)
+    items = calendar_items(
+        user, today - dt.timedelta(days=90), today + dt.timedelta(days=365), filters, zone=zone
+    )
+    response = HttpResponse(
+        build_calendar(items, name), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="synchrony.ics"'
+    return response
+
+
+def _ints(value: str) -> list[int]:
+    return [int(value)] if value.isdigit() and len(value) < 12 else []
+
+
+@login_not_required
+@require_GET
+def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """A read-only calendar behind a share link; anything wrong is a plain 404."""
+    link = services.share_link_by_token(token)
+    if link is None:
+        raise Http404("No such calendar.")
+    saved, owner = link.saved_filter, link.saved_filter.owner
+    filters = services.filters_of(saved)
+    zone = zoneinfo.ZoneInfo(owner.time_zone)
+    today = timezone.now().astimezone(zone).date()
+    form = CalendarForm(request.GET or None, projects=projects_for_user(owner))
+    view, anchor, _ = form.values(today)
+    view = view if view in ("month", "agenda") else "month"
+    start, end, previous, following, title = period(view, anchor)
+    items = calendar_items(owner, start, end, filters, zone=zone)
+    for item in items:
+        item.movable = False
+        item.url = ""  # the project pages are not shared
+    links = {
+        "previous": f"?view={view}&date={previous}",
+        "next": f"?view={view}&date={following}",
+        "today": f"?view={view}&date={today}",
+    }
+    return render(
+        request,
+        "calendars/shared.html",
+        {
+            "saved": saved,
+            "view": view,
+            "views": [("month", "Month"), ("agenda", "Agenda")],
+            "view_links": {
+                "month": f"?view=month&date={anchor}",
+                "agenda": f"?view=agenda&date={anchor}",
+            },
+            "title": title,
+            "today": today,
+            "links": links,
+            "items": items,
+            "zone": owner.time_zone,
+            **calendar_context(items, view, anchor, start, end),
+        },
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from synchrony.accounts.models import Team, User, time_zone_names
+from synchrony.activity.forms import DateInput, VersionedModelForm
+from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
+
+
+class LaunchForm(VersionedModelForm):
+    local_date = forms.DateField(label="Go-live date", widget=DateInput)
+    local_time = forms.TimeField(label="Go-live time", widget=TimeInput)
+    time_zone = forms.ChoiceField(label="Time zone", help_text="The zone the launch is planned in.")
+    channels = forms.ModelMultipleChoiceField(
+        queryset=Channel.objects.filter(is_active=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Launch
+        fields = ["name", "local_date", "local_time", "time_zone", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
+        self.fields["local_date"].widget = DateInput()
+        if self.instance.pk:
+            del self.fields["channels"]
+        else:
+            del self.fields["version"]
+            self.initial.setdefault("time_zone", zone)
+
+    def moment(self) -> dict[str, Any]:
+        import datetime as dt
+
+        data = self.cleaned_data
+        return {
+            "local_go_live": dt.datetime.combine(data["local_date"], data["local_time"]),
+            "time_zone": data["time_zone"],
+        }
+
+
+class MoveForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    local_date = forms.DateField(input_formats=["%Y-%m-%d"])
+    local_time = forms.TimeField(input_formats=["%H:%M", "%H:%M:%S"])
+
+
+class StatusForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    status = forms.ChoiceField(choices=Launch._meta.get_field("status").choices)
+
+
+class ActivationForm(VersionedModelForm):
+    link = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Activation
+        fields = ["subject", "audience", "link", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+
+
+class AddChannelForm(forms.Form):
+    channel = forms.ModelChoiceField(queryset=Channel.objects.filter(is_active=True))
+
+
+class GateForm(forms.ModelForm):
+    class Meta:
+        model = ReadinessGate
+        fields = ["title", "owner", "team", "due_date", "required"]
+        widgets = {"due_date": DateInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "gate_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(is_active=True)
+        self.fields["team"].queryset = Team.objects.all()
+
+
+class GateStatusForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    status = forms.ChoiceField(choices=ReadinessGate._meta.get_field("status").choices)
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "date"]
+        widgets = {"date": DateInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "milestone_%s")
+        super().__init__(*args, **kwargs)

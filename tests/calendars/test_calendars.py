@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+import vobject
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from synchrony.activity.models import Notification
+from synchrony.calendars import services
+from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink, hash_token
+from synchrony.launches import services as launches
+from synchrony.launches.models import LaunchStatus
+from tests.conftest import client_for
+from tests.factories import (
+    ChannelFactory,
+    LaunchFactory,
+    MilestoneFactory,
+    ProjectFactory,
+    TaskFactory,
+)
+
+NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def plan(cast, name: str, when: dt.datetime, channels=(), zone: str = "Europe/Berlin"):
+    launch, _ = launches.launch_create(
+        actor=cast.manager,
+        project=cast.project,
+        name=name,
+        local_go_live=when,
+        time_zone=zone,
+        channels=channels,
+    )
+    return launch
+
+
+def test_month_week_and_agenda_show_items_in_the_viewers_zone(cast, frozen):
+    plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))  # 08:00 UTC
+    MilestoneFactory(project=cast.project, title="Beta", date=dt.date(2026, 3, 10))
+    TaskFactory(project=cast.project, title="Write copy", due_date=dt.date(2026, 3, 12))
+    cast.project.planning_due = dt.date(2026, 3, 15)
+    cast.project.save()
+    cast.viewer.time_zone = "America/New_York"  # 04:00 there on 20 March (EDT)
+    cast.viewer.save()
+    client = client_for(cast.viewer)
+    month = client.get(reverse("calendars:calendar")).content.decode()
+    assert "March 2026" in month
+    assert "<time>04:00</time> Spring launch" in month
+    assert "◆ Beta" in month and "Write copy" in month and "Planning ends" in month
+    assert 'class="today"' in month
+    week = client.get(reverse("calendars:calendar"), {"view": "week", "date": "2026-03-20"})
+    assert "Week of 16 Mar 2026" in week.content.decode()
+    agenda = client.get(reverse("calendars:calendar"), {"view": "agenda"}).content.decode()
+    assert "Friday 20 March" in agenda
+
+
+def test_filters_by_channel_and_kind_and_bad_filters_are_named(cast, frozen):
+    email, social = ChannelFactory(name="Email"), ChannelFactory(name="Social")
+    plan(cast, "Mail drop", dt.datetime(2026, 3, 20, 9, 0), [email])
+    plan(cast, "Post", dt.datetime(2026, 3, 21, 9, 0), [social])
+    TaskFactory(project=cast.project, title="Write copy", due_date=dt.date(2026, 3, 12))
+    client = client_for(cast.manager)
+    page = client.get(reverse("calendars:calendar"), {"channel": email.pk}).content.decode()
+    assert "Mail drop" in page and "Post" not in page and "Write copy" not in page
+    page = client.get(reverse("calendars:calendar"), {"kind": "task"}).content.decode()
+    assert "Write copy" in page and "Mail drop" not in page
+    bad = client.get(
+        reverse("calendars:calendar"),
+        {"channel": "999", "date": "2026-02-30", "view": "decade", "kind": "party"},
+    )
+    assert bad.status_code == 200
+    body = bad.content.decode()
+    assert "Ignored channel" in body and "Ignored date" in body and "Ignored view" in body
+    assert "March 2026" in body  # fell back to today's month
+
+
+def test_calendar_queries_do_not_grow_with_the_data(cast, frozen):
+    client = client_for(cast.manager)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("calendars:calendar")).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            channel = ChannelFactory()
+            launch = LaunchFactory(
+                project=cast.project, go_live=NOW + dt.timedelta(days=1 + i % 20)
+            )
+            launch.activations.create(channel=channel)
+            MilestoneFactory(project=cast.project, date=dt.date(2026, 3, 1 + i % 28))
+            TaskFactory(project=cast.project, due_date=dt.date(2026, 3, 1 + i % 28))
+            ProjectFactory(owner=cast.manager, planning_due=dt.date(2026, 3, 1 + i % 28))
+
+    add(2)
+    small = count()
+    add(12)
+    assert count() == small
+
+
+def test_the_quick_move_uses_the_same_checks_as_the_form(cast, frozen):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    url = reverse("launches:move", args=[launch.pk])
+    client = client_for(cast.manager)
+    response = client.post(
+        url,
+        {"version": 1, "local_date": "2026-03-29", "local_time": "02:30"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "not moved" in body and "does not exist" in body and 'hx-swap-oob="true"' in body
+    assert "calendar-changed" in response["HX-Trigger"]
+    response = client.post(
+        url,
+        {"version": 1, "local_date": "2026-03-23", "local_time": "09:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "moved to 23 Mar 09:00" in response.content.decode()
+    launch.refresh_from_db()
+    assert launch.go_live == dt.datetime(2026, 3, 23, 8, 0, tzinfo=dt.UTC)
+    stale = client.post(
+        url,
+        {"version": 1, "local_date": "2026-03-24", "local_time": "09:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "changed since you opened it" in stale.content.decode()
+    assert client_for(cast.viewer).post(url, {"version": 2}).status_code == 403
+
+
+def test_the_ics_feed_parses_elsewhere_with_stable_uids_and_rising_sequence(cast, frozen):
+    channel = ChannelFactory(name="Email")
+    launch = plan(
+        cast, 'Launch, with "quotes"; and\nnew line', dt.datetime(2026, 3, 20, 9, 0), [channel]
+    )
+    token = services.feed_token_rotate(user=cast.viewer)
+    url = reverse("calendars:feed", args=[token])
+
+    def event() -> vobject.base.Component:
+        calendar = vobject.readOne(Client().get(url).content.decode())
+        return next(
+            e for e in calendar.vevent_list if e.uid.value.startswith(f"launch-{launch.pk}@")
+        )
+
+    first = event()
+    assert first.summary.value == f'Launch, with "quotes"; and\nnew line · {cast.project.name}'
+    assert first.dtstart.value == dt.datetime(2026, 3, 20, 8, 0, tzinfo=dt.UTC)  # 09:00 CET
+    assert "Planned for 20 Mar 2026 09:00 Europe/Berlin" in first.description.value
+    assert first.status.value == "TENTATIVE"
+    before = int(first.sequence.value)
+    launches.launch_update(
+        actor=cast.manager,
+        launch=launch,
+        version=launch.version,
+        changes={"local_go_live": dt.datetime(2026, 4, 2, 9, 0)},
+    )
+    moved = event()
+    assert moved.uid.value == first.uid.value
+    assert int(moved.sequence.value) > before
+    assert moved.dtstart.value == dt.datetime(2026, 4, 2, 7, 0, tzinfo=dt.UTC)  # 09:00 CEST
+    launch.refresh_from_db()
+    launches.launch_set_status(
+        actor=cast.manager, launch=launch, version=launch.version, status=LaunchStatus.CANCELLED
+    )
+    assert event().status.value == "CANCELLED"
+
+
+def test_feed_tokens_are_hashed_and_rotating_revokes_the_old_one(cast, frozen):
+    old = services.feed_token_rotate(user=cast.viewer)
+    assert FeedToken.objects.filter(token_hash=hash_token(old)).exists()
+    assert not FeedToken.objects.filter(token_hash=old).exists()
+    new = services.feed_token_rotate(user=cast.viewer)
+    assert Client().get(reverse("calendars:feed", args=[old])).status_code == 404
+    assert Client().get(reverse("calendars:feed", args=[new])).status_code == 200
+    # Someone else's filter through my token reveals nothing.
+    theirs = SavedFilter.objects.create(owner=cast.manager, name="Theirs")
+    response = Client().get(reverse("calendars:feed", args=[new]), {"filter": theirs.pk})
+    assert response.status_code == 404
+
+
+def test_a_share_link_shows_the_calendar_read_only_until_revoked(cast, frozen):
+    plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    client = client_for(cast.manager)
+    client.post(
+        reverse("calendars:filters"),
+        {"name": "For sales", "kind": ["launch"], "project": [cast.project.pk]},
+    )
+    saved = SavedFilter.objects.get(name="For sales")
+    page = client.post(reverse("calendars:share-create", args=[saved.pk]), {"days": ""})
+    url = page.context["new_link"]
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert ShareLink.objects.get().token_hash == hash_token(token)
+    anonymous = Client()
+    shared = anonymous.get(url)
+    assert shared.status_code == 200
+    body = shared.content.decode()
+    assert "Spring launch" in body and "draggable" not in body and "/projects/" not in body
+    link = ShareLink.objects.get()
+    client.post(reverse("calendars:share-revoke", args=[link.pk]))
+    gone = anonymous.get(url)
+    assert gone.status_code == 404 and "For sales" not in gone.content.decode()
+    assert anonymous.get("/shared/not-a-token/").status_code == 404
+    assert anonymous.get(reverse("calendars:shared", args=["A" * 43])).status_code == 404
+
+
+def test_an_expired_link_is_a_404_and_only_managers_share(cast, frozen):
+    saved = SavedFilter.objects.create(owner=cast.manager, name="X")
+    _, token = services.share_link_create(
+        actor=cast.manager, saved_filter=saved, expires_at=NOW + dt.timedelta(days=1)
+    )
+    url = reverse("calendars:shared", args=[token])
+    assert Client().get(url).status_code == 200
+    with time_machine.travel(NOW + dt.timedelta(days=2), tick=False):
+        assert Client().get(url).status_code == 404
+    theirs = SavedFilter.objects.create(owner=cast.viewer, name="Mine")
+    response = client_for(cast.viewer).post(reverse("calendars:share-create", args=[theirs.pk]))
+    assert response.status_code == 302 and not theirs.links.exists()
+
+
+def test_subscribers_hear_when_a_launch_within_7_days_moves(cast, frozen):
+    channel = ChannelFactory(name="Email")
+    soon = plan(cast, "Soon", dt.datetime(2026, 3, 5, 9, 0), [channel])
+    later = plan(cast, "Later", dt.datetime(2026, 5, 5, 9, 0), [channel])
+    services.saved_filter_create(actor=cast.viewer, name="Email launches", channels=[channel])
+    services.saved_filter_create(actor=cast.contributor, name="Quiet", notify_moves=False)
+    launches.launch_update(
+        actor=cast.manager,
+        launch=soon,
+        version=soon.version,
+        changes={"local_go_live": dt.datetime(2026, 3, 6, 9, 0)},
+    )
+    launches.launch_update(
+        actor=cast.manager,
+        launch=later,
+        version=later.version,
+        changes={"local_go_live": dt.datetime(2026, 5, 6, 9, 0)},
+    )
+    notices = Notification.objects.filter(kind="launch_moved")
+    assert [(n.recipient, n.title) for n in notices] == [
+        (cast.viewer, "“Soon” moved to Fri 6 Mar 09:00 (Europe/Berlin)")
+    ]
