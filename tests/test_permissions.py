@@ -150,6 +150,7 @@ PERSONAL = {
     "accounts:settings",
     "password_change",
     "password_change_done",
+    "activity:live",
     "calendars:calendar",
     "calendars:filters",
     "calendars:feed-rotate",

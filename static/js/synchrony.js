@@ -61,3 +61,25 @@ document.addEventListener("drop", (event) => {
     swap: "none",
   });
 });
+
+// Live updates: say who changed something, and re-fetch everything after a reconnect
+// (whatever happened while the stream was down is then on the page).
+let liveOpenedBefore = false;
+document.addEventListener("htmx:sseOpen", () => {
+  if (liveOpenedBefore) htmx.trigger(document.body, "live-resync");
+  liveOpenedBefore = true;
+});
+// The SSE extension keeps the stream open (and reconnects); #live-listener receives each
+// "change" event, and the page's live parts listen for "live-change" on the body.
+document.addEventListener("htmx:sseMessage", (event) => {
+  let change;
+  try { change = JSON.parse(event.detail.data); } catch { return; }
+  htmx.trigger(document.body, "live-change", change);
+  if (!change.by || change.by === document.body.dataset.me) return;
+  const cue = document.getElementById("live-cue");
+  if (!cue) return;
+  cue.textContent = `Updated just now by ${change.by}`;
+  cue.hidden = false;
+  clearTimeout(cue.timer);
+  cue.timer = setTimeout(() => { cue.hidden = true; }, 8000);
+});

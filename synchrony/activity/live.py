@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import AsyncIterator
 from functools import cache
 from typing import TYPE_CHECKING
 
 import redis
+import redis.asyncio
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
 
-CHANNEL = "synchrony:live"
+
+def channel_name() -> str:
+    """One channel per database: installs (or test workers) sharing a Redis stay apart."""
+    return f"synchrony:live:{connection.settings_dict['NAME']}"
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,9 +49,48 @@ def publish_change(*, kind: str, obj_id: int, project_id: int, actor: User | Non
 
     def send() -> None:
         try:
-            client().publish(CHANNEL, message)
+            client().publish(channel_name(), message)
         except redis.RedisError:
             # The database is the truth; a lost nudge is caught up by the page's reconnect.
             logger.warning("live update not published: %s", message, exc_info=True)
 
     transaction.on_commit(send)
+
+
+HEARTBEAT_SECONDS = 15.0
+
+
+async def event_stream(project_ids: frozenset[int], channel: str) -> AsyncIterator[str]:
+    """Server-sent events for changes in `project_ids`, with heartbeat comments.
+
+    Holds a Redis subscription and nothing else: no database connection. A client that
+    reconnects re-fetches its fragments, so a message missed in between does not matter.
+    """
+    connection = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    pubsub = connection.pubsub()
+    await pubsub.subscribe(channel)
+    try:
+        yield "retry: 2000\n\n"
+        last = time.monotonic()
+        while True:
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=HEARTBEAT_SECONDS
+            )
+            if message is None:
+                # Also None for an ignored subscribe confirmation: beat only after silence.
+                if time.monotonic() - last >= HEARTBEAT_SECONDS:
+                    last = time.monotonic()
+                    yield ": heartbeat\n\n"
+                continue
+            data = message["data"].decode() if isinstance(message["data"], bytes) else ""
+            try:
+                project = json.loads(data)["project"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if project in project_ids:
+                last = time.monotonic()
+                yield f"event: change\ndata: {data}\n\n"
+    finally:
+        await pubsub.unsubscribe(channel)
+        await pubsub.aclose()
+        await connection.aclose()

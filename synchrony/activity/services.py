@@ -83,6 +83,8 @@ def describe(instance: models.Model, name: str, value: Any) -> str:
         return formats.date_format(local, "j M Y H:i")
     if isinstance(value, dt.date):
         return formats.date_format(value, "j M Y")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     text = str(value)

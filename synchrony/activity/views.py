@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from synchrony.accounts.http import AuthedRequest
+from synchrony.activity.live import channel_name, event_stream
 from synchrony.activity.models import Notification
 from synchrony.activity.services import mark_read
 
@@ -61,3 +65,30 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
     )
+
+
+@require_GET
+async def live(request: HttpRequest) -> HttpResponse:
+    """The live-update stream (SSE) for the signed-in user's projects."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(status=401)
+    project_ids = await sync_to_async(_visible_project_ids)(user)
+    response = StreamingHttpResponse(
+        event_stream(project_ids, channel_name()), content_type="text/event-stream"
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # let proxies pass events through at once
+    return response
+
+
+def _visible_project_ids(user: Any) -> frozenset[int]:
+    from synchrony.projects.selectors import projects_for_user
+
+    try:
+        return frozenset(projects_for_user(user).values_list("pk", flat=True))
+    finally:
+        # The stream may stay open for hours: it must not keep a database connection
+        # (unless it is inside a transaction it does not own, as in a test).
+        if not connection.in_atomic_block:
+            connection.close()

@@ -55,8 +55,10 @@ def test_a_real_worker_delivers_the_email(celery_worker_thread):
     user = UserFactory()
     notify(recipients=[user], kind="membership", title="You joined Atlas")
     notification = Notification.objects.get(recipient=user)
-    celery_worker_thread.wait_for(lambda: Notification.objects.get(pk=notification.pk).emailed_at)
+    # The claim (emailed_at) is taken before sending: wait for the e-mail itself.
+    celery_worker_thread.wait_for(lambda: mail.outbox)
     assert [m.subject for m in mail.outbox] == ["[Synchrony] You joined Atlas"]
+    assert Notification.objects.get(pk=notification.pk).emailed_at is not None
 
 
 def test_reminders_respect_the_owner_time_zone_and_go_out_once(cast):
@@ -125,3 +127,27 @@ def test_email_preferences_are_saved_from_settings(cast):
     )
     assert bad.status_code == 422
     assert "time_zone" in bad.context["form"].errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_stream_sends_only_changes_of_my_projects():
+    import asyncio
+    import json
+
+    from synchrony.activity.live import channel_name, client, event_stream
+
+    async def first_events() -> list[str]:
+        stream = event_stream(frozenset({7}), channel_name())
+        events = [await anext(stream)]  # the retry hint, once subscribed
+        for project in (8, 7):
+            client().publish(channel_name(), json.dumps({"project": project, "by": "M"}))
+        events.append(await asyncio.wait_for(anext(stream), timeout=5))
+        await stream.aclose()
+        return events
+
+    events = asyncio.run(first_events())
+    assert events == ["retry: 2000\n\n", 'event: change\ndata: {"project": 7, "by": "M"}\n\n']
+
+
+def test_the_live_stream_needs_a_login(client):
+    assert client.get("/live/").status_code == 302

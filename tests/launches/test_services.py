@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from synchrony.activity.live import CHANNEL, client
+from synchrony.activity.live import channel_name, client
 from synchrony.activity.services import StaleEdit
 from synchrony.launches import services
 from synchrony.launches.conflicts import conflicts_for
@@ -134,7 +134,7 @@ def test_a_change_is_published_to_redis_after_commit(frozen):
 
     project = ProjectFactory()
     pubsub = client().pubsub()
-    pubsub.subscribe(CHANNEL)
+    pubsub.subscribe(channel_name())
     pubsub.get_message(timeout=1)  # the subscribe confirmation
     launch, _ = services.launch_create(
         actor=project.owner,
