@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -211,7 +212,9 @@ def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         for conflict in conflicts:
             messages.warning(request, f"Conflict: {conflict.message}")
     if not request.htmx:
-        return redirect(request.POST.get("next") or launch.get_absolute_url())
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+        return redirect(back if back and safe else launch.get_absolute_url())
     html = render_to_string("includes/messages.html", {"oob": True}, request)
     return trigger_client_event(HttpResponse(html), "calendar-changed")
 

@@ -250,3 +250,22 @@ def test_subscribers_hear_when_a_launch_within_7_days_moves(cast, frozen):
     assert [(n.recipient, n.title) for n in notices] == [
         (cast.viewer, "“Soon” moved to Fri 6 Mar 09:00 (Europe/Berlin)")
     ]
+
+
+def test_the_agenda_offers_a_keyboard_move_that_returns_only_on_site(cast, frozen):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    client = client_for(cast.manager)
+    agenda = client.get(reverse("calendars:calendar"), {"view": "agenda"}).content.decode()
+    assert "Move…" in agenda and 'name="local_time" value="09:00"' in agenda
+    url = reverse("launches:move", args=[launch.pk])
+    data = {"version": 1, "local_date": "2026-03-21", "local_time": "09:00"}
+    back = client.post(url, {**data, "next": "/calendar/?view=agenda"})
+    assert back["Location"] == "/calendar/?view=agenda"
+    evil = client.post(url, {**data, "version": 2, "next": "https://evil.example/"})
+    assert evil["Location"] == launch.get_absolute_url()
+    assert (
+        "Move…"
+        not in client_for(cast.viewer)
+        .get(reverse("calendars:calendar"), {"view": "agenda"})
+        .content.decode()
+    )
