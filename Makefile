@@ -65,5 +65,9 @@ check-deploy: install
 	  ALLOWED_HOSTS=synchrony.example.com SITE_URL=https://synchrony.example.com \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
+## make bench — issue 3's speed figures on a generated data set, into benchmarks/results/ (see benchmarks/README.md).
+bench: install chromium
+	$(PY) -m benchmarks.run
+
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
 from synchrony.calendars.models import KINDS
 from synchrony.launches.conflicts import Conflict, conflicts_for
-from synchrony.launches.models import Activation, Launch, Milestone
+from synchrony.launches.models import Activation, Channel, Launch, Milestone
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Role, Stage
 from synchrony.projects.selectors import projects_for_user
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     from synchrony.launches.models import Channel
 
 ALL_KINDS = [k for k, _ in KINDS]
+# Within a day, what matters most comes first (a crowded day shows only the first few).
+KIND_ORDER = {"launch": 0, "stage": 1, "milestone": 2, "task": 3}
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,14 @@ def calendar_items(
     *,
     projects: QuerySet[Project] | None = None,
     zone: zoneinfo.ZoneInfo | None = None,
+    tasks_per_day: int | None = None,
+    hidden: dict[dt.date, int] | None = None,
 ) -> list[Item]:
     """Items from `start` to `end` inclusive, in the viewer's zone, sorted by day and time.
 
     `projects` overrides the user's projects (share links read a filter's own scope).
+    With `tasks_per_day`, at most that many task deadlines a day are read (a grid shows
+    only a few), and the number left out of each day is added to `hidden`.
     """
     zone = zone or timezone.get_current_timezone()
     if projects is None:
@@ -90,17 +99,23 @@ def calendar_items(
         launches = Launch.objects.filter(project_id__in=ids, go_live__gte=lo, go_live__lt=hi)
         if filters.channels:
             launches = launches.filter(activations__channel__in=filters.channels).distinct()
-        launches = list(
-            launches.prefetch_related(
-                Prefetch("activations", Activation.objects.select_related("channel"))
-            )
-        )
+        launches = list(launches.defer("notes"))
+        # Channels as id pairs and one small lookup: thousands of activations on a busy
+        # month would otherwise each build their own Activation and Channel objects.
+        channels_of: dict[int, set[int]] = defaultdict(set)
+        for launch_id, channel_id in Activation.objects.filter(
+            launch_id__in=[launch.pk for launch in launches]
+        ).values_list("launch_id", "channel_id"):
+            channels_of[launch_id].add(channel_id)
+        channel_map = Channel.objects.in_bulk(set().union(*channels_of.values()))
         for launch in launches:
             launch.project = project_map[launch.project_id]
-        conflicts = conflicts_for(launches)
+        conflicts = conflicts_for(launches, channels_of)
         for launch in launches:
             local = launch.go_live.astimezone(zone)
-            channels = [a.channel for a in launch.activations.all()]
+            channels = sorted(
+                (channel_map[c] for c in channels_of[launch.pk]), key=lambda c: c.name
+            )
             items.append(
                 Item(
                     kind="launch",
@@ -136,13 +151,42 @@ def calendar_items(
         tasks = Task.objects.filter(project_id__in=ids, due_date__range=(start, end))
         if filters.teams:
             tasks = tasks.filter(owner__teams__in=filters.teams).distinct()
-        for task in tasks.select_related("owner"):
+        if tasks_per_day is not None:
+            counts = dict(
+                tasks.order_by()
+                .values("due_date")
+                .annotate(n=Count("id"))
+                .values_list("due_date", "n")
+            )
+            tasks = tasks.annotate(
+                nth=Window(RowNumber(), partition_by=F("due_date"), order_by=F("id").asc())
+            ).filter(nth__lte=tasks_per_day)
+            if hidden is not None:
+                for day, n in counts.items():
+                    if n > tasks_per_day:
+                        hidden[day] = hidden.get(day, 0) + n - tasks_per_day
+        tasks = tasks.select_related("owner").only(
+            "title",
+            "due_date",
+            "status",
+            "stage",
+            "version",
+            "project_id",
+            "owner__first_name",
+            "owner__last_name",
+            "owner__username",
+        )
+        stage_urls: dict[tuple[int, str], str] = {}
+        for task in tasks:
+            key = (task.project_id, task.stage)
+            if key not in stage_urls:
+                stage_urls[key] = reverse("projects:stage", args=key)
             items.append(
                 Item(
                     kind="task",
                     title=f"{task.title}" + (f" · {task.owner}" if task.owner else ""),
                     day=task.due_date,  # type: ignore[arg-type]
-                    url=task.get_absolute_url(),
+                    url=f"{stage_urls[key]}#task-{task.pk}",
                     project=project_map[task.project_id],
                     status="done" if task.status == TaskStatus.DONE else task.status,
                     ref=(str(task.pk), task.version),
@@ -166,7 +210,7 @@ def calendar_items(
                             ref=(f"{project.pk}-{stage}", project.version),
                         )
                     )
-    items.sort(key=lambda i: (i.day, i.time or dt.time.min, i.kind, i.title))
+    items.sort(key=lambda i: (i.day, KIND_ORDER[i.kind], i.time or dt.time.min, i.title))
     return items
 
 

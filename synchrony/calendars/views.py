@@ -25,6 +25,10 @@ from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.calendars.selectors import Filters, Item, calendar_items, filter_choices
 from synchrony.projects.selectors import projects_for_user
 
+AGENDA_DAYS = 14
+# A crowded day in the grid shows this many items, then "+N more" (that day's agenda).
+PER_DAY = {"month": 5, "week": 14}
+
 
 def period(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date, str]:
     """(first shown day, last shown day, previous anchor, next anchor, title)."""
@@ -39,14 +43,9 @@ def period(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date,
             (f"Week of {start:%-d %b %Y}"),
         )
     if view == "agenda":
-        end = day + dt.timedelta(days=29)
-        return (
-            day,
-            end,
-            day - dt.timedelta(days=30),
-            day + dt.timedelta(days=30),
-            (f"{day:%-d %b} – {end:%-d %b %Y}"),
-        )
+        end = day + dt.timedelta(days=AGENDA_DAYS - 1)
+        step = dt.timedelta(days=AGENDA_DAYS)
+        return day, end, day - step, day + step, f"{day:%-d %b} – {end:%-d %b %Y}"
     first = day.replace(day=1)
     last = first.replace(day=cal.monthrange(first.year, first.month)[1])
     start = first - dt.timedelta(days=first.weekday())
@@ -57,20 +56,57 @@ def period(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date,
 
 
 def calendar_context(
-    items: list[Item], view: str, anchor: dt.date, start: dt.date, end: dt.date
+    items: list[Item],
+    view: str,
+    anchor: dt.date,
+    start: dt.date,
+    end: dt.date,
+    hidden: dict[dt.date, int] | None = None,
 ) -> dict[str, Any]:
+    hidden = hidden or {}
     by_day: dict[dt.date, list[Item]] = defaultdict(list)
     for item in items:
         by_day[item.day].append(item)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    cap = PER_DAY.get(view, 10_000)
     cells = [
-        {"day": d, "items": by_day.get(d, []), "in_month": d.month == anchor.month} for d in days
+        {
+            "day": d,
+            "items": by_day.get(d, [])[:cap],
+            "more": max(len(by_day.get(d, [])) - cap, 0) + hidden.get(d, 0),
+            "in_month": d.month == anchor.month,
+        }
+        for d in days
     ]
     return {
         "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
-        "agenda": [(d, by_day[d]) for d in days if by_day.get(d)],
+        "agenda": [(d, agenda_day(by_day[d])) for d in days if by_day.get(d)],
         "weekday_names": [cal.day_abbr[i] for i in range(7)],
     }
+
+
+# A day with more task deadlines than this lists them as one line per project.
+AGENDA_TASKS = 6
+
+
+def agenda_day(items: list[Item]) -> list[Item]:
+    tasks = [i for i in items if i.kind == "task"]
+    if len(tasks) <= AGENDA_TASKS:
+        return items
+    per_project: dict[int, list[Item]] = defaultdict(list)
+    for task in tasks:
+        per_project[task.project.pk].append(task)
+    summaries = [
+        Item(
+            kind="task",
+            title=f"{len(group)} task deadline{'s' if len(group) > 1 else ''}",
+            day=group[0].day,
+            url=group[0].project.get_absolute_url(),
+            project=group[0].project,
+        )
+        for group in per_project.values()
+    ]
+    return [i for i in items if i.kind != "task"] + sorted(summaries, key=lambda i: i.project.name)
 
 
 @require_GET
@@ -80,7 +116,10 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     view, anchor, filters = form.values(today)
     start, end, previous, following, title = period(view, anchor)
-    items = calendar_items(request.user, start, end, filters)
+    hidden: dict[dt.date, int] = {}
+    items = calendar_items(
+        request.user, start, end, filters, tasks_per_day=PER_DAY.get(view), hidden=hidden
+    )
     query = request.GET.copy()
     links = {}
     for name, day in (("previous", previous), ("next", following), ("today", today)):
@@ -102,7 +141,7 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         "choices": filter_choices(request.user),
         "bad_filters": form.errors if form.is_bound else {},
         "items": items,
-        **calendar_context(items, view, anchor, start, end),
+        **calendar_context(items, view, anchor, start, end, hidden),
     }
     template = "calendars/calendar.html#calendar" if request.htmx else "calendars/calendar.html"
     return render(request, template, ctx)
@@ -271,7 +310,10 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
     view, anchor, _ = form.values(today)
     view = view if view in ("month", "agenda") else "month"
     start, end, previous, following, title = period(view, anchor)
-    items = calendar_items(owner, start, end, filters, zone=zone)
+    hidden: dict[dt.date, int] = {}
+    items = calendar_items(
+        owner, start, end, filters, zone=zone, tasks_per_day=PER_DAY.get(view), hidden=hidden
+    )
     for item in items:
         item.movable = False
         item.url = ""  # the project pages are not shared
@@ -296,6 +338,6 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
             "links": links,
             "items": items,
             "zone": owner.time_zone,
-            **calendar_context(items, view, anchor, start, end),
+            **calendar_context(items, view, anchor, start, end, hidden),
         },
     )

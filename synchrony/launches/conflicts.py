@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
@@ -34,17 +35,22 @@ class Conflict:
     blocking: bool = False  # refused rather than warned (a channel that forbids collisions)
 
 
-def conflicts_for(launches: Iterable[Launch]) -> dict[int, list[Conflict]]:
+def conflicts_for(
+    launches: Iterable[Launch], channels_of: dict[int, set[int]] | None = None
+) -> dict[int, list[Conflict]]:
+    """Conflicts per launch id; `channels_of` (launch id → channel ids) saves a query."""
     launches = [launch for launch in launches if launch.status != LaunchStatus.CANCELLED]
     found: dict[int, list[Conflict]] = {launch.pk: [] for launch in launches}
     if not launches:
         return found
     ids = [launch.pk for launch in launches]
-    channels_of: dict[int, set[int]] = defaultdict(set)
-    for launch_id, channel_id in Activation.objects.filter(launch_id__in=ids).values_list(
-        "launch_id", "channel_id"
-    ):
-        channels_of[launch_id].add(channel_id)
+    if channels_of is None:
+        channels_of = defaultdict(set)
+        for launch_id, channel_id in Activation.objects.filter(launch_id__in=ids).values_list(
+            "launch_id", "channel_id"
+        ):
+            channels_of[launch_id].add(channel_id)
+    channels_of = defaultdict(set, channels_of)
     channel_ids = set().union(*channels_of.values()) if channels_of else set()
     channels = Channel.objects.in_bulk(channel_ids)
 
@@ -54,13 +60,17 @@ def conflicts_for(launches: Iterable[Launch]) -> dict[int, list[Conflict]]:
     )
     low = min(launch.go_live for launch in launches) - widest
     high = max(launch.go_live for launch in launches) + widest
-    neighbours: dict[int, list[tuple[int, str, dt.datetime]]] = defaultdict(list)
+    # Per channel, the go-lives near these launches, sorted: a window is then two bisects.
+    neighbours: dict[int, list[tuple[dt.datetime, int, str]]] = defaultdict(list)
     for launch_id, name, go_live, channel_id in (
         Activation.objects.filter(channel_id__in=channel_ids, launch__go_live__range=(low, high))
         .exclude(launch__status=LaunchStatus.CANCELLED)
         .values_list("launch_id", "launch__name", "launch__go_live", "channel_id")
     ):
-        neighbours[channel_id].append((launch_id, name, go_live))
+        neighbours[channel_id].append((go_live, launch_id, name))
+    for near in neighbours.values():
+        near.sort()
+    times = {channel_id: [n[0] for n in near] for channel_id, near in neighbours.items()}
 
     blackouts: dict[int, list[Blackout]] = defaultdict(list)
     for blackout in Blackout.objects.filter(channel_id__in=channel_ids):
@@ -80,8 +90,11 @@ def conflicts_for(launches: Iterable[Launch]) -> dict[int, list[Conflict]]:
         for channel_id in sorted(channels_of[launch.pk]):
             channel = channels[channel_id]
             window = dt.timedelta(hours=channel.collision_window_hours)
-            for other_id, other_name, other_go_live in neighbours[channel_id]:
-                if other_id != launch.pk and abs(other_go_live - launch.go_live) < window:
+            near, at = neighbours[channel_id], times.get(channel_id, [])
+            first = bisect.bisect_right(at, launch.go_live - window)
+            last = bisect.bisect_left(at, launch.go_live + window)
+            for _, other_id, other_name in near[first:last]:
+                if other_id != launch.pk:
                     found[launch.pk].append(
                         Conflict(
                             "collision",

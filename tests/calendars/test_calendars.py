@@ -61,7 +61,9 @@ def test_month_week_and_agenda_show_items_in_the_viewers_zone(cast, frozen):
     assert 'class="today"' in month
     week = client.get(reverse("calendars:calendar"), {"view": "week", "date": "2026-03-20"})
     assert "Week of 16 Mar 2026" in week.content.decode()
-    agenda = client.get(reverse("calendars:calendar"), {"view": "agenda"}).content.decode()
+    agenda = client.get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
+    ).content.decode()
     assert "Friday 20 March" in agenda
 
 
@@ -255,7 +257,9 @@ def test_subscribers_hear_when_a_launch_within_7_days_moves(cast, frozen):
 def test_the_agenda_offers_a_keyboard_move_that_returns_only_on_site(cast, frozen):
     launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
     client = client_for(cast.manager)
-    agenda = client.get(reverse("calendars:calendar"), {"view": "agenda"}).content.decode()
+    agenda = client.get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
+    ).content.decode()
     assert "Move…" in agenda and 'name="local_time" value="09:00"' in agenda
     url = reverse("launches:move", args=[launch.pk])
     data = {"version": 1, "local_date": "2026-03-21", "local_time": "09:00"}
@@ -266,6 +270,27 @@ def test_the_agenda_offers_a_keyboard_move_that_returns_only_on_site(cast, froze
     assert (
         "Move…"
         not in client_for(cast.viewer)
-        .get(reverse("calendars:calendar"), {"view": "agenda"})
+        .get(reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"})
         .content.decode()
     )
+
+
+def test_a_crowded_day_shows_the_launches_first_and_links_to_the_rest(cast, frozen):
+    plan(cast, "Big launch", dt.datetime(2026, 3, 20, 9, 0))
+    for i in range(8):
+        TaskFactory(project=cast.project, title=f"Chore {i}", due_date=dt.date(2026, 3, 20))
+    month = client_for(cast.manager).get(reverse("calendars:calendar")).content.decode()
+    cell = month.split('data-date="2026-03-20"')[1].split("</td>")[0]
+    assert cell.count('<li class="cal-item') == 5
+    assert cell.index("Big launch") < cell.index("Chore")
+    assert "+4 more</a>" in cell and "view=agenda&amp;date=2026-03-20" in cell
+
+
+def test_a_busy_agenda_day_sums_task_deadlines_per_project(cast, frozen):
+    for i in range(8):
+        TaskFactory(project=cast.project, title=f"Chore {i}", due_date=dt.date(2026, 3, 10))
+    agenda = client_for(cast.manager).get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-09"}
+    )
+    body = agenda.content.decode()
+    assert "8 task deadlines" in body and "Chore 3" not in body

@@ -1,0 +1,1 @@
+"""Synchrony's benchmarks: `make bench` (see benchmarks/README.md). Not tests."""
