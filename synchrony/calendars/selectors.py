@@ -55,6 +55,7 @@ class Item:
     conflicts: list[Conflict] = field(default_factory=list)
     launch: Launch | None = None
     movable: bool = False
+    move_url: str = ""
     # (stable id, version) of the object behind a non-launch item, for feeds.
     ref: tuple[str, int] = ("", 1)
 
@@ -110,7 +111,18 @@ def calendar_items(
         channel_map = Channel.objects.in_bulk(set().union(*channels_of.values()))
         for launch in launches:
             launch.project = project_map[launch.project_id]
-        conflicts = conflicts_for(launches, channels_of)
+        shown = launches
+        if tasks_per_day is not None:
+            # A grid shows the first few launches of a day: check only those for conflicts.
+            per_day: dict[dt.date, int] = defaultdict(int)
+            shown = []
+            for launch in sorted(launches, key=lambda la: la.go_live):
+                day = launch.go_live.astimezone(zone).date()
+                per_day[day] += 1
+                if per_day[day] <= tasks_per_day:
+                    shown.append(launch)
+        conflicts = conflicts_for(shown, channels_of)
+        move_url = reverse("launches:move", args=[0]).replace("/0/", "/{}/")
         for launch in launches:
             local = launch.go_live.astimezone(zone)
             channels = sorted(
@@ -132,6 +144,7 @@ def calendar_items(
                     movable=launch.project.user_role == Role.MANAGER
                     and not launch.is_final
                     and not launch.project.is_closed,
+                    move_url=move_url.format(launch.pk),
                 )
             )
     if "milestone" in filters.kinds and not filters.channels:
