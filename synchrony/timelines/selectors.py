@@ -11,13 +11,14 @@ a launch at 23:30 UTC sits on the next day for a viewer in Berlin.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from synchrony.launches.models import Launch, LaunchStatus, Milestone
 from synchrony.planning.models import ASSIGNABLE_ROLES, Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Stage, StageTransition
 from synchrony.projects.selectors import projects_for_user
+from synchrony.timelines import markup
 
 
 class Zoom(StrEnum):
@@ -61,9 +63,14 @@ def parse_zoom(value: str | None) -> Zoom:
         return DEFAULT_ZOOM
 
 
+@functools.lru_cache(maxsize=4096)
 def day_label(day: dt.date) -> str:
-    """The app's date style: 3 Dec 2026."""
+    """The app's date style: 3 Dec 2026. Cached: the portfolio labels thousands of items."""
     return f"{day.day} {day:%b %Y}"
+
+
+# Month names as strftime's %b gives them, looked up rather than formatted per item.
+MONTH_ABBR = {m: f"{dt.date(2000, m, 1):%b}" for m in range(1, 13)}
 
 
 # The helpers below take the viewer's zone (activated per request) as `tz`: looking it up
@@ -345,16 +352,20 @@ class Band(Placed):
     @property
     def description(self) -> str:
         """The band in words: its title, and its text for screen readers."""
-        first = day_label(local_day(self.starts))
+        return self.describe(viewer_tz())
+
+    def describe(self, tz: dt.tzinfo) -> str:
+        """The description in the zone `tz`: the portfolio looks it up once, not per band."""
+        first = day_label(local_day(self.starts, tz))
         due = f"planned to end {day_label(self.due)}" if self.due else "no planned end"
         if self.kind == BandKind.PAST:
-            return f"{self.label}: {first} – {day_label(local_day(self.ends))}"
+            return f"{self.label}: {first} – {day_label(local_day(self.ends, tz))}"
         if self.kind == BandKind.CURRENT:
             late = ", overdue" if self.late else ""
             return f"{self.label}, current stage: since {first}; {due}{late}"
         if self.late and self.due:
             return f"{self.label}, planned: behind plan, was to end {day_label(self.due)}"
-        last = local_day(self.ends - dt.timedelta(days=1))
+        last = local_day(self.ends - dt.timedelta(days=1), tz)
         return f"{self.label}, planned: {first} – {day_label(last)}"
 
 
@@ -469,19 +480,23 @@ def milestone_marker(milestone: Milestone, tz: dt.tzinfo) -> Marker:
     )
 
 
+STATUS_LABELS = {str(value): str(label) for value, label in LaunchStatus.choices}
+
+
 def launch_marker(
     name: str, go_live: dt.datetime, status: str, tz: dt.tzinfo, launch: Launch | None = None
 ) -> Marker:
     """A launch at its go-live in the viewer's zone; `launch` only where it is linked."""
     local = go_live.astimezone(tz)
+    time = f"{local.hour:02d}:{local.minute:02d}"
     return Marker(
         "launch",
         name,
         go_live,
-        f"{day_label(local.date())}, {local:%H:%M} {local.tzname()}",
-        f"{local.day} {local:%b %H:%M}",
+        f"{day_label(local.date())}, {time} {local.tzname()}",
+        f"{local.day} {MONTH_ABBR[local.month]} {time}",
         status=status,
-        status_label=LaunchStatus(status).label,
+        status_label=STATUS_LABELS[status],
         launch=launch,
     )
 
@@ -635,7 +650,17 @@ def project_timeline(
 class PortfolioRow:
     project: Project
     plan: StagePlan
+    # Only the markers drawn in the window: those outside are counted in `hidden`.
     markers: list[Marker]
+    tz: dt.tzinfo
+
+    @property
+    def bands_html(self) -> str:
+        return markup.bands(self.plan.bands, self.tz)
+
+    @property
+    def markers_html(self) -> str:
+        return markup.markers(self.markers)
 
 
 @dataclass
@@ -645,6 +670,59 @@ class Portfolio:
     hidden: Hidden
 
 
+# The first and last milestone and launch of each project, read with the projects:
+# they choose the home window, and cost no query of their own.
+def _first(model: type[Milestone] | type[Launch], field: str, order: str) -> Subquery:
+    rows = model.objects.filter(project=OuterRef("pk")).order_by(f"{order}{field}")
+    return Subquery(rows.values(field)[:1])
+
+
+SPAN = {
+    "first_milestone": _first(Milestone, "date", ""),
+    "last_milestone": _first(Milestone, "date", "-"),
+    "first_launch": _first(Launch, "go_live", ""),
+    "last_launch": _first(Launch, "go_live", "-"),
+}
+
+
+def _span(project: Project, tz: dt.tzinfo) -> list[dt.date]:
+    """A project's first and last milestone and launch days, as far as it has any.
+
+    A launch's local day never runs backwards as its moment moves on, so its first and
+    last moments give its first and last days.
+    """
+    days = [getattr(project, f"{edge}_milestone") for edge in ("first", "last")]
+    moments = [getattr(project, f"{edge}_launch") for edge in ("first", "last")]
+    return [d for d in days if d] + [local_day(m, tz) for m in moments if m]
+
+
+def _count_outside(
+    milestones: QuerySet[Milestone],
+    launches: QuerySet[Launch],
+    hidden: Hidden,
+    days: tuple[dt.date, dt.date],
+    moments: tuple[dt.datetime, dt.datetime],
+) -> None:
+    """Adds the milestones and launches before `days`/`moments` and after them: one query."""
+
+    def sides(rows: QuerySet, field: str, lo: object, hi: object) -> QuerySet:
+        return (
+            rows.order_by()
+            .annotate(one=Value(1))
+            .values("one")  # one group: an aggregate that can join a union
+            .annotate(
+                before=Count("pk", filter=Q(**{f"{field}__lt": lo})),
+                after=Count("pk", filter=Q(**{f"{field}__gt": hi})),
+            )
+            .values_list("before", "after")
+        )
+
+    counts = sides(milestones, "date", *days).union(sides(launches, "go_live", *moments), all=True)
+    for before, after in counts:
+        hidden.before += before
+        hidden.after += after
+
+
 def portfolio_timeline(
     user: User,
     *,
@@ -652,41 +730,72 @@ def portfolio_timeline(
     start: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Portfolio:
-    """Every project the user can see, one row each, in four queries for any number."""
+    """Every project the user can see, one row each, in five queries for any number.
+
+    The projects (with the first and last days of their milestones and launches, which
+    choose the home window) and their stage moves; how many milestones and launches lie
+    outside the window; the milestones and the launches inside it. Only what is drawn
+    is fetched, labelled and turned into markers.
+    """
     now = now or timezone.now()
     tz = viewer_tz()
-    visible = projects_for_user(user)
-    projects = list(visible)
-    ids = visible.values("pk")
+    projects = list(projects_for_user(user).annotate(**SPAN))
+    ids = [p.pk for p in projects]
     transitions: dict[int, list[StageTransition]] = defaultdict(list)
     for t in StageTransition.objects.filter(project__in=ids).order_by(
         "project_id", "created_at", "id"
     ):
         transitions[t.project_id].append(t)
-    markers: dict[int, list[Marker]] = defaultdict(list)
-    for m in Milestone.objects.filter(project__in=ids).only("project_id", "title", "date"):
-        markers[m.project_id].append(milestone_marker(m, tz))
-    # Plain rows: thousands of launches, and the portfolio links none of them.
-    launches = Launch.objects.filter(project__in=ids)
-    fields = launches.values_list("project_id", "name", "go_live", "status")
-    for project_id, name, go_live, status in fields:
-        markers[project_id].append(launch_marker(name, go_live, status, tz))
 
-    rows: list[PortfolioRow] = []
+    plans: list[tuple[Project, StagePlan]] = []
     days: list[dt.date] = [local_day(now, tz)]
     for project in projects:
         plan = stage_bands(project, transitions[project.pk], now=now)
-        mine = sorted(markers[project.pk], key=lambda m: (m.at, m.kind))
-        rows.append(PortfolioRow(project, plan, mine))
+        plans.append((project, plan))
         days += [local_day(moment, tz) for b in plan.bands for moment in (b.starts, b.ends)]
-        days += [local_day(m.at, tz) for m in mine]
+        days += _span(project, tz)
     scale = build_scale(zoom, days, now=now, start=start)
     hidden = Hidden()
-    for row in rows:
-        for band in row.plan.bands:
+    for _, plan in plans:
+        for band in plan.bands:
             band.locate(scale, hidden, band.starts, band.ends)
-        for marker in row.markers:
-            marker.locate(scale, hidden, marker.at)
+
+    # A day's margin each side: what is fetched is then placed (or counted) exactly as
+    # the project timeline does it, whatever the zone; what lies further is only counted.
+    first, last = scale.start - dt.timedelta(days=1), scale.end + dt.timedelta(days=1)
+    lo, hi = day_start(first, tz), day_start(last, tz)
+    milestones = Milestone.objects.filter(project__in=ids)
+    launches = Launch.objects.filter(project__in=ids)
+    _count_outside(milestones, launches, hidden, (first, last), (lo, hi))
+
+    markers: dict[int, list[Marker]] = defaultdict(list)
+    near = milestones.filter(date__gte=first, date__lte=last)
+    for project_id, title, day in near.values_list("project_id", "title", "date"):
+        marker = Marker("milestone", title, midday(day, tz), "", "")
+        marker.locate(scale, hidden, marker.at)
+        if marker.place:
+            marker.when = day_label(day)
+            marker.short = f"{day.day} {MONTH_ABBR[day.month]}"
+            markers[project_id].append(marker)
+    # Plain rows: the portfolio links none of its launches.
+    fields = launches.filter(go_live__gte=lo, go_live__lte=hi).values_list(
+        "project_id", "name", "go_live", "status"
+    )
+    for project_id, name, go_live, status in fields:
+        place = scale.place(go_live)
+        if place is None:
+            side = scale.side(go_live)
+            hidden.before += side == "before"
+            hidden.after += side == "after"
+            continue
+        marker = launch_marker(name, go_live, status, tz)
+        marker.place = place
+        markers[project_id].append(marker)
+
+    rows = [
+        PortfolioRow(project, plan, sorted(markers[project.pk], key=lambda m: (m.at, m.kind)), tz)
+        for project, plan in plans
+    ]
     return Portfolio(scale, rows, hidden)
 
 

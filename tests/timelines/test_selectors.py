@@ -8,6 +8,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from synchrony.launches.models import LaunchStatus
 from synchrony.projects.models import Project, Stage, StageTransition
 from synchrony.timelines.selectors import (
     COLUMNS,
@@ -17,6 +18,7 @@ from synchrony.timelines.selectors import (
     dependency_depths,
     parse_start,
     parse_zoom,
+    portfolio_timeline,
     project_timeline,
     stage_bands,
 )
@@ -295,3 +297,81 @@ def test_a_closed_project_opens_on_its_history(db):
     timeline = project_timeline(project, zoom=Zoom.MONTH, now=later)
     assert timeline.scale.start == dt.date(2026, 2, 1)
     assert all(b.place for b in timeline.plan.bands)
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_the_portfolio_fetches_what_it_draws_and_counts_the_rest(db):
+    """Near the window's edges in Berlin time, and far from them: as the project timeline."""
+    project = project_with_history([], stage=Stage.DEVELOPMENT)
+    launches = {
+        "Far before": utc(2026, 4, 20, 9),
+        "Eve": utc(2026, 5, 31, 21, 30),  # 23:30 on 31 May in Berlin: before
+        "Dawn": utc(2026, 5, 31, 22, 30),  # 00:30 on 1 June in Berlin: inside
+        "Last": utc(2027, 2, 28, 22, 30),  # 23:30 on 28 February: inside
+        "Next": utc(2027, 2, 28, 23, 30),  # 00:30 on 1 March: after
+        "Far after": utc(2027, 6, 1, 9),
+    }
+    for name, go_live in launches.items():
+        LaunchFactory(project=project, name=name, go_live=go_live, status=LaunchStatus.SCHEDULED)
+    for day in (
+        dt.date(2026, 1, 1),
+        dt.date(2026, 5, 31),
+        dt.date(2026, 6, 1),
+        dt.date(2027, 2, 28),
+        dt.date(2027, 3, 1),
+        dt.date(2030, 1, 1),
+    ):
+        MilestoneFactory(project=project, title=f"On {day}", date=day)
+    start = dt.date(2026, 6, 1)
+
+    portfolio = portfolio_timeline(project.owner, zoom=Zoom.MONTH, now=NOW, start=start)
+    (row,) = portfolio.rows
+    assert (portfolio.scale.start, portfolio.scale.end) == (start, dt.date(2027, 3, 1))
+    assert [m.title for m in row.markers] == ["Dawn", "On 2026-06-01", "On 2027-02-28", "Last"]
+    assert all(m.place for m in row.markers)
+    bands_before = sum(b.outside == "before" for b in row.plan.bands)
+    assert (portfolio.hidden.before, portfolio.hidden.after) == (bands_before + 4, 4)
+
+    timeline = project_timeline(project, zoom=Zoom.MONTH, now=NOW, start=start)
+    drawn = [m for m in timeline.markers if m.place]
+    assert [m.description for m in row.markers] == [m.description for m in drawn]
+    assert [m.place for m in row.markers] == [m.place for m in drawn]
+    assert [m.css for m in row.markers] == [m.css for m in drawn]
+    assert portfolio.hidden == timeline.hidden
+    assert row.markers[0].description == "Launch Dawn: 1 Jun 2026, 00:30 CEST (Scheduled)"
+    assert row.markers[0].short == "1 Jun 00:30"
+    assert row.markers[1].short == "1 Jun"
+
+
+@pytest.mark.parametrize("zoom", list(Zoom))
+def test_the_portfolio_opens_where_the_project_timeline_would(db, zoom):
+    """The first and last milestone and launch choose the home window, unfetched."""
+    project = project_with_history([], stage=Stage.DEVELOPMENT)
+    MilestoneFactory(project=project, date=dt.date(2026, 1, 10))
+    MilestoneFactory(project=project, date=dt.date(2026, 2, 10))
+    LaunchFactory(project=project, go_live=utc(2026, 3, 20, 9))
+    # 00:30 on 21 April in Berlin: the launch's day in the viewer's zone counts.
+    LaunchFactory(project=project, go_live=utc(2026, 4, 20, 22, 30))
+    portfolio = portfolio_timeline(project.owner, zoom=zoom, now=NOW)
+    timeline = project_timeline(project, zoom=zoom, now=NOW)
+    assert portfolio.scale.home == timeline.scale.home
+    assert portfolio.scale.start == timeline.scale.start
+    assert portfolio.hidden == timeline.hidden
+    (row,) = portfolio.rows
+    assert [m.place for m in row.markers] == [m.place for m in timeline.markers if m.place]
+
+
+def test_the_portfolio_counts_everything_of_an_empty_window(db):
+    project = project_with_history([], stage=Stage.DEVELOPMENT)
+    LaunchFactory(project=project, go_live=utc(2026, 5, 1, 9))
+    MilestoneFactory(project=project, date=dt.date(2026, 6, 1))
+    MilestoneFactory(project=project, date=dt.date(2040, 6, 1))
+    portfolio = portfolio_timeline(
+        project.owner, zoom=Zoom.MONTH, now=NOW, start=dt.date(2035, 1, 1)
+    )
+    assert portfolio.rows[0].markers == []
+    bands = len(portfolio.rows[0].plan.bands)
+    assert (portfolio.hidden.before, portfolio.hidden.after) == (bands + 2, 1)

@@ -180,6 +180,20 @@ def test_portfolio_has_a_row_per_visible_project(cast, planned):
     assert reverse("timelines:project", args=[other.pk]) + "?zoom=quarter" in page
 
 
+def test_portfolio_escapes_what_it_draws(cast, planned):
+    LaunchFactory(
+        project=planned,
+        name='<b>"Loud"</b> & co',
+        go_live=dt.datetime(2026, 12, 20, 9, tzinfo=dt.UTC),
+        status=LaunchStatus.SCHEDULED,
+    )
+    page = text(client_for(cast.manager).get(reverse("timelines:portfolio")))
+    assert "Launch &lt;b&gt;&quot;Loud&quot;&lt;/b&gt; &amp; co: 20 Dec 2026, 10:00 CET" in page
+    assert '<b>"Loud"' not in page
+    assert 'class="band development current"' in page
+    assert '<span class="band-name">Development</span>' in page
+
+
 def test_team_progress_counts_what_each_person_owns(cast, planned):
     project = planned
     TaskFactory(
