@@ -28,6 +28,16 @@ from synchrony.projects.selectors import projects_for_user
 AGENDA_DAYS = 14
 # A crowded day in the grid shows this many items, then "+N more" (that day's agenda).
 PER_DAY = {"month": 5, "week": 14}
+# The agenda lists every launch, milestone and stage deadline, and this many task deadlines
+# a day, then "+N more" (the agenda of task deadlines only, which lists them all).
+AGENDA_TASKS = 6
+
+
+def task_cap(view: str, filters: Filters) -> int | None:
+    """How many task deadlines a day to read; all of them when only tasks are shown."""
+    if tuple(filters.kinds) == ("task",):
+        return None
+    return PER_DAY.get(view, AGENDA_TASKS)
 
 
 def period(view: str, day: dt.date) -> tuple[dt.date, dt.date, dt.date, dt.date, str]:
@@ -80,33 +90,9 @@ def calendar_context(
     ]
     return {
         "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
-        "agenda": [(d, agenda_day(by_day[d])) for d in days if by_day.get(d)],
+        "agenda": [(d, by_day[d], hidden.get(d, 0)) for d in days if by_day.get(d)],
         "weekday_names": [cal.day_abbr[i] for i in range(7)],
     }
-
-
-# A day with more task deadlines than this lists them as one line per project.
-AGENDA_TASKS = 6
-
-
-def agenda_day(items: list[Item]) -> list[Item]:
-    tasks = [i for i in items if i.kind == "task"]
-    if len(tasks) <= AGENDA_TASKS:
-        return items
-    per_project: dict[int, list[Item]] = defaultdict(list)
-    for task in tasks:
-        per_project[task.project.pk].append(task)
-    summaries = [
-        Item(
-            kind="task",
-            title=f"{len(group)} task deadline{'s' if len(group) > 1 else ''}",
-            day=group[0].day,
-            url=group[0].project.get_absolute_url(),
-            project=group[0].project,
-        )
-        for group in per_project.values()
-    ]
-    return [i for i in items if i.kind != "task"] + sorted(summaries, key=lambda i: i.project.name)
 
 
 @require_GET
@@ -118,7 +104,7 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
     start, end, previous, following, title = period(view, anchor)
     hidden: dict[dt.date, int] = {}
     items = calendar_items(
-        request.user, start, end, filters, tasks_per_day=PER_DAY.get(view), hidden=hidden
+        request.user, start, end, filters, tasks_per_day=task_cap(view, filters), hidden=hidden
     )
     query = request.GET.copy()
     links = {}
@@ -312,7 +298,7 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
     start, end, previous, following, title = period(view, anchor)
     hidden: dict[dt.date, int] = {}
     items = calendar_items(
-        owner, start, end, filters, zone=zone, tasks_per_day=PER_DAY.get(view), hidden=hidden
+        owner, start, end, filters, zone=zone, tasks_per_day=task_cap(view, filters), hidden=hidden
     )
     for item in items:
         item.movable = False

@@ -286,11 +286,17 @@ def test_a_crowded_day_shows_the_launches_first_and_links_to_the_rest(cast, froz
     assert "+4 more</a>" in cell and "view=agenda&amp;date=2026-03-20" in cell
 
 
-def test_a_busy_agenda_day_sums_task_deadlines_per_project(cast, frozen):
+def test_a_busy_agenda_day_lists_six_task_deadlines_and_links_to_the_rest(cast, frozen):
     for i in range(8):
         TaskFactory(project=cast.project, title=f"Chore {i}", due_date=dt.date(2026, 3, 10))
     agenda = client_for(cast.manager).get(
         reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-09"}
     )
     body = agenda.content.decode()
-    assert "8 task deadlines" in body and "Chore 3" not in body
+    assert body.count("Chore ") == 6
+    assert "+2 more task deadlines that day" in body
+    assert "view=agenda&amp;kind=task&amp;date=2026-03-10" in body
+    only_tasks = client_for(cast.manager).get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-10", "kind": "task"}
+    )
+    assert only_tasks.content.decode().count("Chore ") == 8
