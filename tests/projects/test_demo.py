@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.core.management import call_command
 
-from synchrony.accounts.models import User
+from synchrony.accounts.models import Team, User
 from synchrony.projects.models import Project, Role, Stage
 
 
 def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, settings):
     settings.VAR_DIR = tmp_path
+    # Seeded teams may be gone (an admin deleted them, or a transactional test flushed them).
+    Team.objects.all().delete()
     call_command("load_demo", "--if-empty")
     stages = set(Project.objects.values_list("stage", flat=True))
     assert stages == {Stage.DEVELOPMENT, Stage.PLANNING, Stage.PERFORMANCE}

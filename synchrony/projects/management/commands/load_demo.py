@@ -82,7 +82,7 @@ class Command(BaseCommand):
                 last_name=last,
                 time_zone=tz,
             )
-            user.teams.add(Team.objects.get(name=team))
+            user.teams.add(Team.objects.get_or_create(name=team)[0])
             people[username] = user
         return people
 
@@ -164,7 +164,7 @@ class Command(BaseCommand):
                 kind=RequestKind.SIGNOFF,
                 title=title,
                 user=who,
-                team=Team.objects.get(name=team) if team else None,
+                team=Team.objects.get_or_create(name=team)[0] if team else None,
             )
             projects.request_answer(
                 actor=who or p["sam"],
@@ -341,7 +341,7 @@ class Command(BaseCommand):
             actor=maria,
             launch=launch,
             title="Sales briefed on pricing",
-            team=Team.objects.get(name="Sales"),
+            team=Team.objects.get_or_create(name="Sales")[0],
             due_date=today + dt.timedelta(days=19),
         )
         launches.gate_create(
@@ -398,7 +398,7 @@ class Command(BaseCommand):
             project=project,
             kind=RequestKind.SIGNOFF,
             title="Which customer stories can we use?",
-            team=Team.objects.get(name="Sales"),
+            team=Team.objects.get_or_create(name="Sales")[0],
             due_date=today + dt.timedelta(days=4),
         )
         it = projects.request_create(
