@@ -17,3 +17,6 @@ CACHES["default"]["KEY_PREFIX"] = "synchrony-test"  # noqa: F405
 # One queue per pytest-xdist worker: parallel workers never take each other's messages.
 CELERY_TASK_DEFAULT_QUEUE = f"synchrony-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 WHITENOISE_USE_FINDERS = True
+# No persistent connections: threads that serve requests or run tasks in the test process
+# must not keep the test database open after they finish.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

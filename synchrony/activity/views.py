@@ -4,6 +4,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_not_required
+from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -70,6 +71,10 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 async def live(request: HttpRequest) -> HttpResponse:
     """The live-update stream (SSE) for the signed-in user's projects."""
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI an endless stream would hold a worker thread for good; 204 tells the
+        # browser's EventSource to stop trying. Live updates need the ASGI server.
+        return HttpResponse(status=204)
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponse(status=401)

@@ -151,3 +151,8 @@ def test_the_live_stream_sends_only_changes_of_my_projects():
 
 def test_the_live_stream_needs_a_login(client):
     assert client.get("/live/").status_code == 302
+
+
+def test_the_live_stream_declines_under_wsgi(cast):
+    # The test client is a WSGI handler: the stream must not hold it open.
+    assert client_for(cast.viewer).get("/live/").status_code == 204
