@@ -14,9 +14,7 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 
 ## make run — install what is needed, migrate, load the demo when empty, start web + worker + beat.
 run: install
-	@mkdir -p var
-	@test -s var/secret_key || $(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > var/secret_key
-	DEBUG=$${DEBUG:-true} SECRET_KEY=$${SECRET_KEY:-$$(cat var/secret_key)} $(PY) -m synchrony.lib.devserver
+	$(PY) -m synchrony.lib.devserver
 
 ## make test — install what is needed (Chromium too) and run the whole suite on PostgreSQL and Redis.
 test: install chromium

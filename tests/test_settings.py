@@ -64,3 +64,13 @@ def test_debug_is_off_unless_asked_for():
         SECURE_SSL_REDIRECT="false",
     )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+
+
+def test_manage_py_without_a_key_uses_this_checkouts_own_random_key():
+    from synchrony.lib.local_secret import local_secret_key
+
+    result = run(["check"], DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert len(local_secret_key()) >= 50
+    # An explicitly empty key is a mistake, not a request for the local one.
+    assert run(["check"], SECRET_KEY="").returncode != 0

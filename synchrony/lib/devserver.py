@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from synchrony.lib.local_secret import local_secret_key
+
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
@@ -34,6 +36,10 @@ def redis_answers(host: str, port: int) -> bool:
 
 
 def main() -> int:
+    # Development defaults; the environment wins. The children (web, worker, beat) inherit.
+    os.environ.setdefault("DEBUG", "true")
+    if "SECRET_KEY" not in os.environ:
+        os.environ["SECRET_KEY"] = local_secret_key()
     url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     host, port = url.hostname or "127.0.0.1", url.port or 6379
     port_web = os.environ.get("PORT", "8000")
