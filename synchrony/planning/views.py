@@ -29,30 +29,27 @@ from synchrony.planning.selectors import (
 )
 from synchrony.projects.models import Stage
 from synchrony.projects.selectors import Need, get_project_for_user
-from synchrony.projects.views import edit_row, render_section, section_response
+from synchrony.projects.views import edit_row, inline_create, render_section
 
 
 @require_POST
 def task_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
-    form = TaskForm(request.POST, project=project)
-    saved = False
-    if form.is_valid():
-        try:
-            services.task_create(
-                actor=request.user,
-                project=project,
-                depends_on=form.cleaned_data["depends_on"],
-                **form.changes(),
-            )
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
     # The section to show is the page's stage, which the new task's own stage may differ from.
     stage = request.POST.get("section_stage")
-    stage = stage if stage in Stage.values else project.stage
-    return section_response(
-        request, project, "tasks", stage, saved=saved, form_name="task_form", form=form
+    return inline_create(
+        request,
+        project,
+        "tasks",
+        stage if stage in Stage.values else project.stage,
+        form=TaskForm(request.POST, project=project),
+        form_name="task_form",
+        create=lambda f: services.task_create(
+            actor=request.user,
+            project=project,
+            depends_on=f.cleaned_data["depends_on"],
+            **f.changes(),
+        ),
     )
 
 
@@ -116,22 +113,16 @@ def task_delete(request: AuthedRequest, task_pk: int) -> HttpResponse:
 @require_POST
 def content_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.CONTRIBUTE)
-    form = ContentForm(request.POST, project=project)
-    saved = False
-    if form.is_valid():
-        try:
-            services.content_create(actor=request.user, project=project, **form.changes())
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
-    return section_response(
+    return inline_create(
         request,
         project,
         "content",
         Stage.PLANNING,
-        saved=saved,
+        form=ContentForm(request.POST, project=project),
         form_name="content_form",
-        form=form,
+        create=lambda f: services.content_create(
+            actor=request.user, project=project, **f.changes()
+        ),
     )
 
 
@@ -242,16 +233,16 @@ def content_delete(request: AuthedRequest, content_pk: int) -> HttpResponse:
 @require_POST
 def budget_line_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
-    form = BudgetLineForm(request.POST, project=project)
-    saved = False
-    if form.is_valid():
-        try:
-            services.budget_line_create(actor=request.user, project=project, **form.changes())
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
-    return section_response(
-        request, project, "budget", Stage.PLANNING, saved=saved, form_name="budget_form", form=form
+    return inline_create(
+        request,
+        project,
+        "budget",
+        Stage.PLANNING,
+        form=BudgetLineForm(request.POST, project=project),
+        form_name="budget_form",
+        create=lambda f: services.budget_line_create(
+            actor=request.user, project=project, **f.changes()
+        ),
     )
 
 

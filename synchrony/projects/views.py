@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -188,17 +189,25 @@ def render_section(
     return trigger_client_event(response, "criteria-changed")
 
 
-def section_response(
+def inline_create(
     request: AuthedRequest,
     project: Project,
     section: str,
     stage: str,
     *,
-    saved: bool,
-    form_name: str,
     form: Any,
+    form_name: str,
+    create: Callable[[Any], object],
 ) -> HttpResponse:
-    """After an inline create: the fresh section (htmx) or the page (plain post)."""
+    """The shared flow of an inline create: validate, save through the service (or put
+    its errors on the form), then the fresh section (htmx) or the page (plain post)."""
+    saved = False
+    if form.is_valid():
+        try:
+            create(form)
+            saved = True
+        except ValidationError as error:
+            apply_errors(form, error)
     if request.htmx:
         return render_section(
             request, project, section, stage, **({} if saved else {form_name: form})
@@ -340,22 +349,14 @@ def member_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
 @require_POST
 def goal_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
-    form = GoalForm(request.POST, project=project)
-    saved = False
-    if form.is_valid():
-        try:
-            services.goal_create(actor=request.user, project=project, **form.changes())
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
-    return section_response(
+    return inline_create(
         request,
         project,
         "goals",
         stage_param(request, project),
-        saved=saved,
+        form=GoalForm(request.POST, project=project),
         form_name="goal_form",
-        form=form,
+        create=lambda f: services.goal_create(actor=request.user, project=project, **f.changes()),
     )
 
 
@@ -430,33 +431,29 @@ def stage_param(request: AuthedRequest, project: Project) -> str:
 @require_POST
 def request_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
-    form = InputRequestForm(request.POST, project=project)
-    saved = False
-    if form.is_valid():
+
+    def create(form: InputRequestForm) -> object:
         data = form.cleaned_data
-        try:
-            services.request_create(
-                actor=request.user,
-                project=project,
-                kind=data["kind"],
-                title=data["title"],
-                details=data["details"],
-                user=data["requested_from_user"],
-                team=data["requested_from_team"],
-                required=data["required"],
-                due_date=data["due_date"],
-            )
-            saved = True
-        except ValidationError as error:
-            apply_errors(form, error)
-    return section_response(
+        return services.request_create(
+            actor=request.user,
+            project=project,
+            kind=data["kind"],
+            title=data["title"],
+            details=data["details"],
+            user=data["requested_from_user"],
+            team=data["requested_from_team"],
+            required=data["required"],
+            due_date=data["due_date"],
+        )
+
+    return inline_create(
         request,
         project,
         "requests",
         Stage.DEVELOPMENT,
-        saved=saved,
+        form=InputRequestForm(request.POST, project=project),
         form_name="request_form",
-        form=form,
+        create=create,
     )
 
 
