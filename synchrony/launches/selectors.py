@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from synchrony.launches.models import Launch, Milestone, ReadinessGate
+from synchrony.launches.models import Activation, Launch, Milestone, ReadinessGate
 from synchrony.projects.models import Role
 from synchrony.projects.selectors import get_project_for_user, projects_for_user
 
@@ -28,6 +28,19 @@ def get_launch_for_user(user: User, pk: int, *, write: bool = False) -> Launch:
     if write and (launch.project.user_role != Role.MANAGER or launch.project.is_closed):
         raise PermissionDenied("Only the project's managers change its launches.")
     return launch
+
+
+def get_activation_for_user(user: User, pk: int, *, write: bool = False) -> Activation:
+    """An activation is read and changed with its launch."""
+    activation = (
+        Activation.objects.select_related("channel")
+        .filter(pk=pk, launch__project__in=projects_for_user(user))
+        .first()
+    )
+    if activation is None:
+        raise Http404("No such activation.")
+    activation.launch = get_launch_for_user(user, activation.launch_id, write=write)
+    return activation
 
 
 def can_set_gate(user: User, gate: ReadinessGate) -> bool:

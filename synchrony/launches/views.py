@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +31,7 @@ from synchrony.launches.forms import (
 from synchrony.launches.models import Activation, Channel, Launch, LaunchStatus
 from synchrony.launches.selectors import (
     can_set_gate,
+    get_activation_for_user,
     get_gate_for_user,
     get_launch_for_user,
     get_milestone_for_user,
@@ -251,8 +252,8 @@ def activation_add(request: AuthedRequest, launch_pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def activation_edit(request: AuthedRequest, activation_pk: int) -> HttpResponse:
-    activation = get_object_or_404(Activation.objects.select_related("channel"), pk=activation_pk)
-    launch = get_launch_for_user(request.user, activation.launch_id, write=True)
+    activation = get_activation_for_user(request.user, activation_pk, write=True)
+    launch = activation.launch
     form = ActivationForm(request.POST or None, instance=activation)
     if request.method == "POST" and form.is_valid():
         try:
@@ -277,9 +278,8 @@ def activation_edit(request: AuthedRequest, activation_pk: int) -> HttpResponse:
 
 @require_POST
 def activation_remove(request: AuthedRequest, activation_pk: int) -> HttpResponse:
-    activation = get_object_or_404(Activation, pk=activation_pk)
-    launch = get_launch_for_user(request.user, activation.launch_id, write=True)
-    activation.launch = launch
+    activation = get_activation_for_user(request.user, activation_pk, write=True)
+    launch = activation.launch
     try:
         services.activation_remove(actor=request.user, activation=activation)
     except ValidationError as error:
