@@ -28,5 +28,5 @@ RUN SECRET_KEY=collectstatic-only-$(date +%s)-not-a-secret-000000000000000000000
     && mkdir -p /app/var && chown synchrony /app/var
 USER 10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+HEALTHCHECK --interval=30s --timeout=5s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz?scope=web', timeout=4)"]
 CMD ["uvicorn", "synchrony.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*"]

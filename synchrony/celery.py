@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -12,6 +13,18 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # The launch engine. Ticks that a stopped worker could not take expire instead of
+    # piling up; the database, not the queue, remembers what is due.
+    "dispatch-launches": {
+        "task": "synchrony.launches.tasks.dispatch_launches",
+        "schedule": timedelta(seconds=1),
+        "options": {"expires": 5},
+    },
+    "sweep-launches": {
+        "task": "synchrony.launches.tasks.sweep_launches",
+        "schedule": timedelta(seconds=2),
+        "options": {"expires": 10},
+    },
     # Idempotent: a reminder is keyed by task and due date, so a run twice sends once.
     "remind-due-tasks": {
         "task": "synchrony.planning.tasks.remind_due_tasks",

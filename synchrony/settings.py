@@ -7,6 +7,7 @@ names the variable, instead of running with a surprise.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,12 +47,25 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", False)
 LOG_LEVEL = env.log_level("LOG_LEVEL", "INFO")
+# Outbound calls (launch webhooks, Slack) refuse private, loopback and link-local
+# addresses; an admin allows specific networks here, e.g. "10.0.0.0/8,127.0.0.1/32".
+OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", [])
+# Preflight checks run this many seconds before each go-live (24 h, 1 h, 5 min).
+LAUNCH_PREFLIGHT_OFFSETS = env.list("LAUNCH_PREFLIGHT_OFFSETS", [86400, 3600, 300], subcast=int)
+LAUNCH_RETRY_BASE_SECONDS = env.float("LAUNCH_RETRY_BASE_SECONDS", 2.0)
 
 try:
     env.seal()
 except EnvValidationError as exc:  # pragma: no cover - exercised by start-up
     raise ImproperlyConfigured(f"Bad environment: {exc}") from None
 
+try:
+    for _network in OUTBOUND_ALLOWED_NETWORKS:
+        ipaddress.ip_network(_network, strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"Bad environment: OUTBOUND_ALLOWED_NETWORKS: {exc}") from None
+if any(offset <= 0 for offset in LAUNCH_PREFLIGHT_OFFSETS):
+    raise ImproperlyConfigured("Bad environment: LAUNCH_PREFLIGHT_OFFSETS must be positive.")
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured(
         "SECRET_KEY must be a random string of at least 50 characters in production."
@@ -180,11 +194,28 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Threads: a firing task waits for its moment and sends over the network, which threads
+# do well; and one process means a killed worker leaves no orphaned children.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = 8
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# Launches fire to the second: beat ticks the dispatcher every second, and the worker's
+# timer wakes ETA tasks within 50 ms (the default precision is a whole second).
+CELERY_BEAT_MAX_LOOP_INTERVAL = 1
+CELERY_WORKER_TIMER_PRECISION = 0.05
+
+# The launch engine (synchrony/launches/engine.py).
+LAUNCH_ARM_LEAD_SECONDS = 10  # launches due this soon are armed; no ETA is ever longer
+LAUNCH_FIRE_PREPARE_SECONDS = 1.0  # the firing task starts this early to prepare payloads
+LAUNCH_MAX_LATE_SECONDS = 900  # a launch that missed its moment by more is held, not fired
+LAUNCH_RETRY_MAX_SECONDS = 300
+LAUNCH_SENDING_GRACE_SECONDS = 30  # a send silent this long past its timeout was lost
+LAUNCH_MANUAL_GRACE_SECONDS = 7200  # a manual step not ticked this long after go-live is overdue
+LAUNCH_PAYLOAD_MAX_BYTES = 65_536
 
 LOGGING = {
     "version": 1,
@@ -192,5 +223,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per outbound request is noise; the engine records every attempt.
+        "httpx": {"level": "WARNING"},
+    },
 }

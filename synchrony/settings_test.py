@@ -20,3 +20,8 @@ WHITENOISE_USE_FINDERS = True
 # No persistent connections: threads that serve requests or run tasks in the test process
 # must not keep the test database open after they finish.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The local HTTP receivers that stand in for the outside world listen on loopback.
+OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+# Short waits, so retries and recovery happen within a test's patience.
+LAUNCH_RETRY_BASE_SECONDS = 0.2
+LAUNCH_SENDING_GRACE_SECONDS = 3

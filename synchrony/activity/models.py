@@ -49,6 +49,8 @@ class NotificationKind(models.TextChoices):
     STAGE_CHANGED = "stage_changed", "A project I am in changed stage"
     MEMBERSHIP = "membership", "I was added to a project"
     LAUNCH_MOVED = "launch_moved", "A launch in my saved calendars moved within 7 days"
+    LAUNCH_PROBLEM = "launch_problem", "A launch or channel I answer for has a problem"
+    LAUNCH_STEP = "launch_step", "A launch needs a manual step from me"
 
 
 class Notification(models.Model):

@@ -47,7 +47,11 @@ def notification_read_all(request: AuthedRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness of the parts a request needs: the database and Redis."""
+    """The database, Redis, a live Celery worker and a beat that ticked recently.
+
+    Load balancers ask `?scope=web`: a web process is fine without a worker, and should
+    not be taken out of rotation because the worker is down.
+    """
     from django.core.cache import cache
 
     checks: dict[str, str] = {}
@@ -62,10 +66,31 @@ def health(request: HttpRequest) -> JsonResponse:
         checks["redis"] = "ok" if cache.get("healthz") == "1" else "error: no round trip"
     except Exception as error:
         checks["redis"] = f"error: {type(error).__name__}"
+    if request.GET.get("scope") != "web":
+        checks.update(_engine_health())
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
     )
+
+
+def _engine_health() -> dict[str, str]:
+    from synchrony.celery import app
+    from synchrony.launches.engine import last_tick
+
+    checks = {}
+    try:
+        replies = app.control.ping(timeout=1.0, limit=1)
+        checks["worker"] = "ok" if replies else "error: no worker answered within 1 s"
+    except Exception as error:
+        checks["worker"] = f"error: {type(error).__name__}"
+    tick = last_tick()
+    if tick is None:
+        checks["beat"] = "error: the launch dispatcher never ran"
+    else:
+        age = (timezone.now() - tick).total_seconds()
+        checks["beat"] = "ok" if age < 10 else f"error: last dispatcher tick {age:.0f} s ago"
+    return checks
 
 
 @require_GET

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -19,6 +21,22 @@ class ChannelKind(models.TextChoices):
     SALES_ENABLEMENT = "sales_enablement", "Sales enablement"
     CUSTOMER_SUCCESS = "customer_success", "Customer success"
     OTHER = "other", "Other"
+
+
+class AdapterKind(models.TextChoices):
+    MANUAL = "manual", "Manual (a person does it)"
+    WEBHOOK = "webhook", "Outbound webhook"
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack incoming webhook"
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret: whsec_ and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def new_idempotency_key() -> str:
+    return "msg_" + secrets.token_urlsafe(18)
 
 
 class Channel(models.Model):
@@ -44,12 +62,42 @@ class Channel(models.Model):
     allow_collisions = models.BooleanField(
         default=True, help_text="Off: a colliding launch is refused, not just flagged."
     )
+    # How an activation goes out (synchrony/launches/adapters.py).
+    adapter = models.CharField(
+        max_length=20, choices=AdapterKind.choices, default=AdapterKind.MANUAL
+    )
+    endpoint_url = models.CharField(
+        "endpoint URL", max_length=500, blank=True, help_text="Webhook and Slack channels."
+    )
+    recipients = models.CharField(
+        max_length=1000, blank=True, help_text="Email channels: addresses, comma-separated."
+    )
+    # Signs webhook deliveries (HMAC-SHA256). Rotating keeps the previous secret valid
+    # for a day, and deliveries carry both signatures meanwhile.
+    signing_secret = models.CharField(max_length=100, default=new_signing_secret)
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    timeout_seconds = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    # Set when the endpoint answered 410 Gone: nothing is sent until someone re-enables it.
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def signing_secrets(self, now: dt.datetime) -> list[str]:
+        keep_previous = self.previous_secret and (
+            self.previous_secret_until is None or self.previous_secret_until > now
+        )
+        return [self.signing_secret] + ([self.previous_secret] if keep_previous else [])
 
 
 class Blackout(models.Model):
@@ -74,6 +122,8 @@ class Blackout(models.Model):
 class LaunchStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SCHEDULED = "scheduled", "Scheduled"
+    ARMED = "armed", "Armed"  # the engine took it: go-live is seconds away
+    FIRING = "firing", "Firing"
     HELD = "held", "Held"
     LAUNCHED = "launched", "Launched"
     PARTLY_LAUNCHED = "partly_launched", "Partly launched"
@@ -88,6 +138,13 @@ FINAL_STATUSES = (
     LaunchStatus.FAILED,
     LaunchStatus.CANCELLED,
 )
+# The engine holds these: nobody edits a launch that is going out.
+ENGINE_STATUSES = (LaunchStatus.ARMED, LaunchStatus.FIRING)
+
+
+class LaunchPolicy(models.TextChoices):
+    HOLD = "hold", "Hold the whole launch when a channel is not ready"
+    DROP = "drop", "Drop the failing channel and go"
 
 
 class Launch(models.Model):
@@ -110,15 +167,31 @@ class Launch(models.Model):
         max_length=20, choices=LaunchStatus.choices, default=LaunchStatus.DRAFT
     )
     notes = models.TextField(blank=True, max_length=5000)
+    policy = models.CharField(
+        "when a channel is not ready",
+        max_length=10,
+        choices=LaunchPolicy.choices,
+        default=LaunchPolicy.HOLD,
+    )
+    hold_reason = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The engine's bookkeeping (synchrony/launches/engine.py).
+    next_check_at = models.DateTimeField(null=True, blank=True)  # next preflight
+    armed_at = models.DateTimeField(null=True, blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # First send minus go-live, and last minus first send, over automated channels.
+    lateness_ms = models.IntegerField(null=True, blank=True)
+    skew_ms = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["go_live", "id"]
+        indexes = [models.Index(fields=["status", "go_live"])]
 
     def __str__(self) -> str:
         return self.name
@@ -131,12 +204,46 @@ class Launch(models.Model):
         return self.status in FINAL_STATUSES
 
     @property
+    def is_going_out(self) -> bool:
+        return self.status in ENGINE_STATUSES
+
+    @property
     def local_go_live(self) -> dt.datetime:
         return dt.datetime.combine(self.local_date, self.local_time)
 
 
+class ActivationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    RETRYING = "retrying", "Retrying"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    # Caught mid-send by a crash, on a channel that cannot deduplicate: its owner decides.
+    UNKNOWN = "unknown", "Unknown (check by hand)"
+    WAITING = "waiting", "Waiting for its owner"
+    DONE = "done", "Done by hand"
+    OVERDUE = "overdue", "Overdue"
+    DROPPED = "dropped", "Dropped at preflight"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# An activation in one of these has its fate decided; a launch settles when all have.
+SETTLED_STATES = frozenset(
+    {
+        ActivationState.DELIVERED,
+        ActivationState.FAILED,
+        ActivationState.UNKNOWN,
+        ActivationState.DONE,
+        ActivationState.OVERDUE,
+        ActivationState.DROPPED,
+        ActivationState.CANCELLED,
+    }
+)
+SUCCESS_STATES = frozenset({ActivationState.DELIVERED, ActivationState.DONE})
+
+
 class Activation(models.Model):
-    """What goes out on one channel when its launch goes live."""
+    """What goes out on one channel when its launch goes live, and what became of it."""
 
     launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="activations")
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="activations")
@@ -145,15 +252,106 @@ class Activation(models.Model):
     link = models.URLField(blank=True, max_length=500)
     audience = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Sent as webhook-id with every attempt: receivers deduplicate by it.
+    idempotency_key = models.CharField(max_length=40, unique=True, default=new_idempotency_key)
+    state = models.CharField(
+        max_length=10, choices=ActivationState.choices, default=ActivationState.PENDING
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    first_sent_at = models.DateTimeField(null=True, blank=True)  # attempt 1 left
+    sent_at = models.DateTimeField(null=True, blank=True)  # the latest attempt left
+    answered_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retry_armed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    owner_notified_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    manual_task = models.ForeignKey(
+        "planning.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["channel__name"]
         constraints = [
             models.UniqueConstraint(fields=["launch", "channel"], name="one_activation_per_channel")
         ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.launch} on {self.channel}"
+
+    @property
+    def recovered(self) -> bool:
+        """Delivered, but only after a failed attempt: counted, never hidden."""
+        return self.state == ActivationState.DELIVERED and self.attempts > 1
+
+    @property
+    def settled(self) -> bool:
+        return self.state in SETTLED_STATES
+
+
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    RETRY = "retry", "Failed, will retry"
+    FAILED = "failed", "Failed"
+    LOST = "lost", "Lost (worker stopped mid-send)"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an activation: every attempt is kept."""
+
+    activation = models.ForeignKey(Activation, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=10, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activation", "number"], name="one_attempt_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} at {self.activation}"
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class PreflightCheck(models.Model):
+    """One run of the checks before go-live: gates, content, channels."""
+
+    launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="preflights")
+    ran_at = models.DateTimeField()
+    go_live = models.DateTimeField()  # the moment it checked for
+    final = models.BooleanField(default=False)  # the last check: failing it holds
+    # [{"kind": "gate" | "content" | "channel", "subject": str, "message": str}]
+    problems = models.JSONField(default=list, blank=True)
+    action = models.CharField(max_length=200, blank=True)  # held, channels dropped…
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"preflight of {self.launch} at {self.ran_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 class GateStatus(models.TextChoices):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.services import record_created, record_deleted, update_versioned
+from synchrony.launches import engine
+from synchrony.launches.adapters import encoded_payload
 from synchrony.launches.conflicts import Conflict, conflicts_for
 from synchrony.launches.models import (
     Activation,
+    ActivationState,
     Channel,
     Launch,
     LaunchStatus,
@@ -82,14 +87,15 @@ def launch_update(
     *, actor: User, launch: Launch, version: int, changes: dict[str, Any]
 ) -> tuple[Launch, list[Conflict]]:
     """Edit or move a launch; the same path serves the form and the calendar's quick move."""
-    if launch.is_final:
-        raise ValidationError(f"A {launch.get_status_display().lower()} launch cannot change.")
+    _refuse_if_out(launch)
     changes = dict(changes)
     local = changes.pop("local_go_live", launch.local_go_live)
     zone = changes.get("time_zone", launch.time_zone)
     if local != launch.local_go_live or zone != launch.time_zone:
         changes["go_live"], _ = _moment(local, zone)
         changes["local_date"], changes["local_time"] = local.date(), local.time()
+        if launch.status == LaunchStatus.SCHEDULED:
+            changes["next_check_at"] = engine.next_check_at(changes["go_live"], timezone.now())
     with transaction.atomic():
         updated, diff = update_versioned(
             actor=actor,
@@ -114,8 +120,24 @@ def launch_update(
     return updated, conflicts
 
 
+def _refuse_if_out(launch: Launch) -> None:
+    """Nothing changes under the engine's feet, nor after the fact."""
+    if launch.is_going_out:
+        raise ValidationError("This launch is going out right now; it can no longer change.")
+    if launch.is_final:
+        raise ValidationError(f"A {launch.get_status_display().lower()} launch cannot change.")
+
+
 def launch_set_status(*, actor: User, launch: Launch, version: int, status: str) -> Launch:
     """Planning states a manager sets by hand; the firing engine sets the outcomes."""
+    if status == LaunchStatus.CANCELLED and launch.status in (
+        LaunchStatus.ARMED,
+        LaunchStatus.FIRING,
+    ):
+        # Racing the engine: it decides under a row lock, not by version.
+        engine.cancel(launch=launch, actor=actor)
+        launch.refresh_from_db()
+        return launch
     allowed = {
         LaunchStatus.DRAFT: {LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED},
         LaunchStatus.SCHEDULED: {LaunchStatus.DRAFT, LaunchStatus.CANCELLED},
@@ -126,28 +148,44 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
             f"A {launch.get_status_display().lower()} launch cannot become "
             f"{LaunchStatus(status).label.lower()}."
         )
-    if status == LaunchStatus.SCHEDULED and not launch.activations.exists():
-        raise ValidationError("Add at least one channel before scheduling the launch.")
+    changes: dict[str, Any] = {"status": status, "next_check_at": None}
+    now = timezone.now()
+    if status == LaunchStatus.SCHEDULED:
+        if not launch.activations.exists():
+            raise ValidationError("Add at least one channel before scheduling the launch.")
+        late = now - launch.go_live
+        if late.total_seconds() > settings.LAUNCH_MAX_LATE_SECONDS:
+            raise ValidationError("Its go-live moment has passed: move the launch first.")
+        if launch.go_live <= now and launch.status != LaunchStatus.HELD:
+            raise ValidationError("Its go-live moment has passed: move the launch first.")
+        # Released from a hold within a few minutes of its moment, it goes out now.
+        changes["next_check_at"] = engine.next_check_at(launch.go_live, now)
+        changes["hold_reason"] = ""
     with transaction.atomic():
+        if status == LaunchStatus.CANCELLED:
+            launch.activations.filter(state=ActivationState.PENDING).update(
+                state=ActivationState.CANCELLED
+            )
         updated, _ = update_versioned(
             actor=actor,
             project=launch.project,
             instance=launch,
             version=version,
-            changes={"status": status},
+            changes=changes,
+            verb="released" if launch.status == LaunchStatus.HELD else "updated",
         )
         publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
     return updated
 
 
 def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: Any) -> Activation:
-    if launch.is_final:
-        raise ValidationError("This launch can no longer change.")
+    _refuse_if_out(launch)
     with transaction.atomic():
         activation, created = Activation.objects.get_or_create(launch=launch, channel=channel)
         if created:
             record_created(actor=actor, project=launch.project, target=activation)
         if content:
+            _check_payload_size(activation, content)
             activation, _ = update_versioned(
                 actor=actor,
                 project=launch.project,
@@ -160,10 +198,23 @@ def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: 
     return activation
 
 
+def _check_payload_size(activation: Activation, content: dict[str, Any]) -> None:
+    draft = copy.copy(activation)
+    for name, value in content.items():
+        setattr(draft, name, value)
+    size = len(encoded_payload(draft))
+    if size > settings.LAUNCH_PAYLOAD_MAX_BYTES:
+        raise ValidationError(
+            {
+                "body": f"Too long to send: the payload would be {size:,} bytes, over the "
+                f"{settings.LAUNCH_PAYLOAD_MAX_BYTES:,}-byte limit. Shorten the body."
+            }
+        )
+
+
 def activation_remove(*, actor: User, activation: Activation) -> None:
     launch = activation.launch
-    if launch.is_final:
-        raise ValidationError("This launch can no longer change.")
+    _refuse_if_out(launch)
     with transaction.atomic():
         record_deleted(actor=actor, project=launch.project, target=activation)
         activation.delete()

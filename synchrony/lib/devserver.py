@@ -46,7 +46,7 @@ def main() -> int:
     processes = {
         "web": f"{BIN / 'uvicorn'} synchrony.asgi:application --host 127.0.0.1 --port {port_web}"
         " --reload --reload-dir synchrony --reload-dir templates",
-        "worker": f"{BIN / 'celery'} -A synchrony worker --loglevel INFO --concurrency 2",
+        "worker": f"{BIN / 'celery'} -A synchrony worker --loglevel INFO",
         "beat": f"{BIN / 'celery'} -A synchrony beat --loglevel INFO"
         f" --schedule {VAR / 'celerybeat-schedule'}",
     }

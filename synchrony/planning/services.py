@@ -116,6 +116,11 @@ def task_update(
         )
         if "owner" in diff and updated.owner_id != previous_owner:
             _notify_owner(updated, actor)
+        if "status" in diff and updated.status == TaskStatus.DONE:
+            # A manual launch step's task: ticking the task ticks the step off.
+            from synchrony.launches.engine import manual_task_done
+
+            manual_task_done(task=updated, actor=actor)
     return updated
 
 

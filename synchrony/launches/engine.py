@@ -1,0 +1,890 @@
+"""The engine that fires coordinated launches: every channel together, once, on time.
+
+The reliability contract (DESIGN.md): PostgreSQL is the truth; Celery and Redis only
+prompt. Every step below claims its work with a conditional state transition or a
+row lock, so a message delivered twice, a worker killed mid-launch or a flushed Redis
+never causes a lost or doubled activation.
+
+    scheduled ──dispatch: preflight at 24 h, 1 h, 5 min──► (held on the last failure)
+    scheduled ──dispatch, go-live within the lead──► armed ──fire (short ETA)──► firing
+    firing ──every activation settled──► launched | partly launched | failed
+
+- `dispatch` (beat, every second): preflights that are due; arms launches due within
+  LAUNCH_ARM_LEAD_SECONDS and enqueues `fire` with an ETA of seconds (never longer:
+  Redis redelivers long-ETA messages after its visibility timeout); arms due retries
+  the same way; marks manual steps overdue.
+- `fire`: takes the launch armed → firing (only one taker wins), prepares every
+  payload, marks the activations "sending" (committed before any byte leaves), waits
+  for the moment and sends them all concurrently.
+- `deliver`: one retry of one activation, taken retrying → sending.
+- `sweep` (beat, every 2 s): recovers work whose prompt was lost. An activation caught
+  mid-send is resent only where the receiver deduplicates by idempotency key; on
+  other channels its owner is asked to check by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from synchrony.activity.live import publish_change
+from synchrony.activity.models import NotificationKind
+from synchrony.activity.services import notify, record_event
+from synchrony.launches.adapters import Result, Send, adapter_for
+from synchrony.launches.models import (
+    SETTLED_STATES,
+    SUCCESS_STATES,
+    Activation,
+    ActivationState,
+    AdapterKind,
+    AttemptOutcome,
+    Channel,
+    DeliveryAttempt,
+    GateStatus,
+    Launch,
+    LaunchPolicy,
+    LaunchStatus,
+    PreflightCheck,
+)
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import User
+    from synchrony.planning.models import Task
+
+logger = logging.getLogger(__name__)
+
+TICK_KEY = "launch-engine:last-tick"
+BATCH = 200  # per tick and kind of work, so a tick stays short however much is due
+
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=getattr(settings, name))
+
+
+# ── Preflight ─────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # "gate", "content" or "channel"
+    subject: str
+    message: str
+    channel_id: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def check_launch(launch: Launch) -> list[Problem]:
+    """Is everything ready? Required gates, every activation's content, every channel."""
+    problems = [
+        Problem("gate", gate.title, f"Readiness gate “{gate.title}” is not ready.")
+        for gate in launch.gates.filter(required=True, status=GateStatus.PENDING)
+    ]
+    activations = list(
+        launch.activations.select_related("channel__owner").exclude(
+            state__in=[ActivationState.DROPPED, ActivationState.CANCELLED]
+        )
+    )
+    if not activations:
+        problems.append(Problem("content", launch.name, "The launch has no channels."))
+    for activation in activations:
+        channel = activation.channel
+        adapter = adapter_for(channel)
+        for text in adapter.content_problems(activation):
+            problems.append(
+                Problem("content", channel.name, f"{channel} content {text}.", channel.pk)
+            )
+        channel_texts = adapter.channel_problems(channel)
+        if not channel.is_active:
+            channel_texts.insert(0, "is switched off")
+        if channel.disabled_at:
+            channel_texts.insert(0, f"is disabled: {channel.disabled_reason}")
+        for text in channel_texts:
+            problems.append(
+                Problem("channel", channel.name, f"Channel {channel} {text}", channel.pk)
+            )
+    return problems
+
+
+def preflight_moments(go_live: datetime) -> list[datetime]:
+    return sorted(go_live - timedelta(seconds=s) for s in settings.LAUNCH_PREFLIGHT_OFFSETS)
+
+
+def next_check_at(go_live: datetime, now: datetime) -> datetime | None:
+    """The next preflight moment still ahead; now, when the last one has passed."""
+    moments = preflight_moments(go_live)
+    ahead = [m for m in moments if m > now]
+    if ahead:
+        return ahead[0]
+    return now if moments else None
+
+
+def _people_to_tell(launch: Launch, problems: Iterable[Problem]) -> list[User]:
+    """The launch's managers, the owners of failing gates and channels."""
+    from synchrony.projects.models import Role
+
+    people = [m.user for m in launch.project.memberships.filter(role=Role.MANAGER)]
+    people.append(launch.project.owner)
+    channel_ids = {p.channel_id for p in problems if p.channel_id}
+    people += [c.owner for c in Channel.objects.filter(pk__in=channel_ids).select_related("owner")]
+    titles = {p.subject for p in problems if p.kind == "gate"}
+    for gate in launch.gates.filter(title__in=titles).select_related("owner", "team"):
+        if gate.owner:
+            people.append(gate.owner)
+        elif gate.team:
+            people += list(gate.team.members.all())
+    return people
+
+
+def control_room_url(launch: Launch) -> str:
+    return reverse("launches:detail", args=[launch.pk])
+
+
+def run_preflight(
+    launch: Launch, *, now: datetime, final: bool, problems: list[Problem] | None = None
+) -> PreflightCheck:
+    """Check, record, tell; on the final check, hold the launch (or drop channels)."""
+    if problems is None:
+        problems = check_launch(launch)
+    check = PreflightCheck.objects.create(
+        launch=launch,
+        ran_at=now,
+        go_live=launch.go_live,
+        final=final,
+        problems=[p.as_dict() for p in problems],
+    )
+    if problems:
+        check.action = _hold_or_drop(launch, problems, now=now) if final else ""
+        check.save(update_fields=["action"])
+        left = launch.go_live - now
+        notify(
+            recipients=_people_to_tell(launch, problems),
+            kind=NotificationKind.LAUNCH_PROBLEM,
+            title=f"“{launch}” is not ready ({_duration(left)} to go-live): "
+            + "; ".join(p.message for p in problems)[:200],
+            body="\n".join(p.message for p in problems)
+            + (f"\n\n{check.action}" if check.action else ""),
+            url=control_room_url(launch),
+            project=launch.project,
+            dedupe_key=f"preflight:{check.pk}",
+        )
+    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=None)
+    return check
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def _hold_or_drop(launch: Launch, problems: list[Problem], *, now: datetime) -> str:
+    """What the final check does about problems; returns what it did, for the record."""
+    droppable = {p.channel_id for p in problems if p.channel_id}
+    blocking = [p for p in problems if not p.channel_id]
+    remaining = launch.activations.exclude(
+        Q(channel_id__in=droppable)
+        | Q(state__in=[ActivationState.DROPPED, ActivationState.CANCELLED])
+    )
+    if launch.policy == LaunchPolicy.DROP and not blocking and remaining.exists():
+        dropped = launch.activations.filter(channel_id__in=droppable)
+        names = ", ".join(str(a.channel) for a in dropped.select_related("channel"))
+        dropped.update(state=ActivationState.DROPPED, failed_at=now)
+        record_event(
+            actor=None,
+            project=launch.project,
+            verb="dropped channels from",
+            target=launch,
+            message=f"Dropped at the last preflight, by the launch's policy: {names}.",
+        )
+        return f"Dropped {names}; the other channels go live as planned."
+    reason = "; ".join(p.message for p in problems)[:500]
+    transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason)
+    return "Held: nothing goes out until a manager releases or reschedules the launch."
+
+
+# ── State transitions ─────────────────────────────────────────────────────────
+
+
+def transition(
+    launch: Launch,
+    status: LaunchStatus,
+    *,
+    actor: User | None = None,
+    message: str = "",
+    **fields: object,
+) -> bool:
+    """Move the launch on from the status it has in memory, if it still has it.
+
+    The version goes up, so a form opened before the engine acted is refused as stale.
+    """
+    taken = Launch.objects.filter(pk=launch.pk, status=launch.status).update(
+        status=status, version=F("version") + 1, **fields
+    )
+    if not taken:
+        return False
+    before = launch.get_status_display()
+    launch.status = status
+    launch.version += 1
+    for name, value in fields.items():
+        setattr(launch, name, value)
+    record_event(
+        actor=actor,
+        project=launch.project,
+        verb=f"status: {LaunchStatus(status).label.lower()}",
+        target=launch,
+        changes={"status": {"label": "Status", "before": before, "after": status.label}},
+        message=message,
+    )
+    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
+    return True
+
+
+# ── Dispatcher ────────────────────────────────────────────────────────────────
+
+
+def dispatch(now: datetime | None = None) -> dict[str, int]:
+    """One tick: preflights, arming, retries, overdue manual steps. Safe to overlap."""
+    now = now or timezone.now()
+    done = {
+        "preflights": _run_due_preflights(now),
+        "armed": _arm_due_launches(now),
+        "retries": _arm_due_retries(now),
+        "overdue": _mark_overdue_manual_steps(now),
+    }
+    cache.set(TICK_KEY, now.timestamp(), timeout=None)
+    return done
+
+
+def last_tick() -> datetime | None:
+    value = cache.get(TICK_KEY)
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _run_due_preflights(now: datetime) -> int:
+    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    count = 0
+    with transaction.atomic():
+        due = list(
+            Launch.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("project")
+            .filter(status=LaunchStatus.SCHEDULED, next_check_at__lte=now, go_live__gt=now + lead)
+            .order_by("next_check_at")[:BATCH]
+        )
+        for launch in due:
+            ahead = [m for m in preflight_moments(launch.go_live) if m > now]
+            run_preflight(launch, now=now, final=not ahead)
+            Launch.objects.filter(pk=launch.pk).update(next_check_at=ahead[0] if ahead else None)
+            count += 1
+    return count
+
+
+def _arm_due_launches(now: datetime) -> int:
+    from synchrony.launches.tasks import fire_launch
+
+    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    prepare = _seconds("LAUNCH_FIRE_PREPARE_SECONDS")
+    count = 0
+    with transaction.atomic():
+        due = list(
+            Launch.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("project")
+            .filter(status=LaunchStatus.SCHEDULED, go_live__lte=now + lead)
+            .order_by("go_live")[:BATCH]
+        )
+        for launch in due:
+            if launch.go_live < now - _seconds("LAUNCH_MAX_LATE_SECONDS"):
+                reason = (
+                    f"Missed its moment by {_duration(now - launch.go_live)} (was the engine "
+                    "down?). Reschedule it, or release it to go out now."
+                )
+                transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason)
+                notify(
+                    recipients=_people_to_tell(launch, []),
+                    kind=NotificationKind.LAUNCH_PROBLEM,
+                    title=f"“{launch}” was held: {reason}",
+                    url=control_room_url(launch),
+                    project=launch.project,
+                    dedupe_key=f"missed:{launch.pk}:{launch.go_live.isoformat()}",
+                )
+                continue
+            # The last word before go-live: even after a clean 5-minute check, a gate
+            # could have been set back since.
+            problems = check_launch(launch)
+            if problems:
+                run_preflight(launch, now=now, final=True, problems=problems)
+                if launch.status != LaunchStatus.SCHEDULED:
+                    continue  # held
+            if not transition(launch, LaunchStatus.ARMED, armed_at=now, next_check_at=None):
+                continue
+            launch.activations.filter(state=ActivationState.PENDING).update(due_at=launch.go_live)
+            eta = max(launch.go_live - prepare, now)
+            transaction.on_commit(
+                lambda pk=launch.pk, eta=eta: fire_launch.apply_async((pk,), eta=eta)
+            )
+            count += 1
+    return count
+
+
+def _arm_due_retries(now: datetime) -> int:
+    from synchrony.launches.tasks import deliver_activation
+
+    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    with transaction.atomic():
+        due = list(
+            Activation.objects.select_for_update(skip_locked=True)
+            .filter(
+                state=ActivationState.RETRYING,
+                next_attempt_at__lte=now + lead,
+                retry_armed_at__isnull=True,
+            )
+            .values_list("pk", "next_attempt_at")[:BATCH]
+        )
+        Activation.objects.filter(pk__in=[pk for pk, _ in due]).update(retry_armed_at=now)
+        for pk, when in due:
+            eta = max(when, now)
+            transaction.on_commit(
+                lambda pk=pk, eta=eta: deliver_activation.apply_async((pk,), eta=eta)
+            )
+    return len(due)
+
+
+def _mark_overdue_manual_steps(now: datetime) -> int:
+    late = now - _seconds("LAUNCH_MANUAL_GRACE_SECONDS")
+    with transaction.atomic():
+        overdue = list(
+            Activation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("launch__project", "channel__owner")
+            .filter(state=ActivationState.WAITING, due_at__lte=late)[:BATCH]
+        )
+        for activation in overdue:
+            activation.state = ActivationState.OVERDUE
+            activation.failed_at = now
+            activation.last_error = "Not ticked off by its owner in time."
+            _tell_owner_of_failure(activation, now=now)
+            activation.save()
+    for launch_id in {a.launch_id for a in overdue}:
+        settle(launch_id)
+    return len(overdue)
+
+
+# ── Firing ────────────────────────────────────────────────────────────────────
+
+
+def _timed(send: Send) -> tuple[datetime, datetime, Result]:
+    started = timezone.now()
+    try:
+        result = send()
+    except Exception as error:  # an adapter bug must not leave the activation "sending"
+        logger.exception("adapter failed")
+        result = Result("failed", error=f"{type(error).__name__}: {error}"[:500])
+    return started, timezone.now(), result
+
+
+def _sleep_until(moment: datetime) -> None:
+    wait = (moment - timezone.now()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def fire(launch_id: int) -> bool:
+    """Send every activation of an armed launch at its moment. Returns whether it fired."""
+    now = timezone.now()
+    launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
+    if launch is None or launch.status != LaunchStatus.ARMED:
+        return False  # a duplicate or late message, or the launch was cancelled
+    if not transition(launch, LaunchStatus.FIRING, fired_at=now):
+        return False
+    activations = list(
+        launch.activations.select_related("channel__owner").filter(state=ActivationState.PENDING)
+    )
+    for activation in activations:
+        activation.launch = launch
+    manual = [a for a in activations if not adapter_for(a.channel).automated]
+    automated = [a for a in activations if adapter_for(a.channel).automated]
+    sends = {a.pk: _prepare(a) for a in automated}
+    _mark_sending(automated, number=1, now=now)
+    _sleep_until(launch.go_live)
+    _send_all([(a, 1, sends[a.pk]) for a in automated])
+    if manual:
+        with transaction.atomic():
+            for activation in manual:
+                _start_manual_step(activation)
+    settle(launch.pk)
+    return True
+
+
+def _prepare(activation: Activation) -> Send:
+    try:
+        return adapter_for(activation.channel).prepare(activation)
+    except Exception as error:  # record it as this activation's failure, send the rest
+        logger.exception("could not prepare activation %s", activation.pk)
+        failure = Result("failed", error=f"Could not prepare: {type(error).__name__}: {error}")
+        return lambda: failure
+
+
+def _mark_sending(activations: list[Activation], *, number: int, now: datetime) -> None:
+    """Committed before any byte leaves: a crash after this leaves a trace to recover."""
+    with transaction.atomic():
+        Activation.objects.filter(pk__in=[a.pk for a in activations]).update(
+            state=ActivationState.SENDING, attempts=number
+        )
+        DeliveryAttempt.objects.bulk_create(
+            [DeliveryAttempt(activation=a, number=number, started_at=now) for a in activations]
+        )
+
+
+def _send_all(jobs: list[tuple[Activation, int, Send]]) -> None:
+    """Send concurrently, record each answer as it comes (so pages show it live)."""
+    if not jobs:
+        return
+    with ThreadPoolExecutor(max_workers=min(32, len(jobs))) as pool:
+        futures = {pool.submit(_timed, send): (a, n) for a, n, send in jobs}
+        for future in as_completed(futures):
+            activation, number = futures[future]
+            started, finished, result = future.result()
+            record_attempt(activation.pk, number, started, finished, result)
+
+
+def backoff(number: int, retry_after: float | None) -> float:
+    """Exponential with full jitter, bounded; a receiver's Retry-After is honoured."""
+    base = settings.LAUNCH_RETRY_BASE_SECONDS * 2 ** (number - 1)
+    delay = random.uniform(base / 2, base)  # noqa: S311 - jitter, not a secret
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, settings.LAUNCH_RETRY_MAX_SECONDS)
+
+
+def record_attempt(
+    activation_id: int, number: int, started: datetime, finished: datetime, result: Result
+) -> None:
+    with transaction.atomic():
+        activation = (
+            Activation.objects.select_for_update(of=("self",))
+            .select_related("channel__owner", "launch__project")
+            .get(pk=activation_id)
+        )
+        if activation.state != ActivationState.SENDING or activation.attempts != number:
+            return  # the sweeper took it over meanwhile; its decision stands
+        outcome = {
+            "delivered": AttemptOutcome.DELIVERED,
+            "retry": AttemptOutcome.RETRY,
+            "failed": AttemptOutcome.FAILED,
+        }[result.outcome]
+        channel = activation.channel
+        if outcome == AttemptOutcome.RETRY and number >= channel.max_attempts:
+            outcome = AttemptOutcome.FAILED
+        DeliveryAttempt.objects.filter(activation=activation, number=number).update(
+            started_at=started,
+            finished_at=finished,
+            status_code=result.status_code,
+            outcome=outcome,
+            error=result.error,
+        )
+        activation.sent_at = started
+        if number == 1:
+            activation.first_sent_at = started
+        activation.answered_at = finished if result.status_code else None
+        activation.status_code = result.status_code
+        activation.last_error = result.error
+        if outcome == AttemptOutcome.DELIVERED:
+            activation.state = ActivationState.DELIVERED
+        elif outcome == AttemptOutcome.RETRY:
+            activation.state = ActivationState.RETRYING
+            activation.next_attempt_at = finished + timedelta(
+                seconds=backoff(number, result.retry_after)
+            )
+            activation.retry_armed_at = None
+        else:
+            activation.state = ActivationState.FAILED
+            activation.failed_at = finished
+            if result.gone:
+                _disable_channel(channel, reason=result.error, now=finished)
+            _tell_owner_of_failure(activation, now=timezone.now())
+        activation.save()
+        publish_change(
+            kind="launch",
+            obj_id=activation.launch_id,
+            project_id=activation.launch.project_id,
+            actor=None,
+        )
+
+
+def _disable_channel(channel: Channel, *, reason: str, now: datetime) -> None:
+    Channel.objects.filter(pk=channel.pk).update(
+        disabled_at=now, disabled_reason=f"The endpoint answered 410 Gone ({reason})"[:300]
+    )
+    channel.disabled_at = now
+
+
+def _tell_owner_of_failure(activation: Activation, *, now: datetime) -> None:
+    """Someone owns every failure: the channel's owner, and the launch's managers."""
+    launch, channel = activation.launch, activation.channel
+    label = ActivationState(activation.state).label.lower()
+    notify(
+        recipients=[channel.owner, *_people_to_tell(launch, [])],
+        kind=NotificationKind.LAUNCH_PROBLEM,
+        title=f"“{launch}” on {channel}: {label}",
+        body=activation.last_error,
+        url=control_room_url(launch),
+        project=launch.project,
+        dedupe_key=f"activation:{activation.pk}:{activation.attempts}:{activation.state}",
+    )
+    activation.owner_notified_at = now
+    record_event(
+        actor=None,
+        project=launch.project,
+        verb=label,
+        target=activation,
+        message=activation.last_error,
+    )
+
+
+def deliver(activation_id: int) -> bool:
+    """One more attempt at an activation waiting to retry; only one taker wins."""
+    now = timezone.now()
+    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    with transaction.atomic():
+        taken = Activation.objects.filter(
+            pk=activation_id, state=ActivationState.RETRYING, next_attempt_at__lte=now + lead
+        ).update(state=ActivationState.SENDING, attempts=F("attempts") + 1, retry_armed_at=None)
+        if not taken:
+            return False
+        activation = Activation.objects.select_related("channel__owner", "launch__project").get(
+            pk=activation_id
+        )
+        DeliveryAttempt.objects.create(
+            activation=activation, number=activation.attempts, started_at=now
+        )
+    if activation.channel.disabled_at:
+        result = Result("failed", error="The channel is disabled.")
+        record_attempt(activation.pk, activation.attempts, now, now, result)
+    else:
+        send = _prepare(activation)
+        if activation.next_attempt_at:
+            _sleep_until(activation.next_attempt_at)
+        started, finished, result = _timed(send)
+        record_attempt(activation.pk, activation.attempts, started, finished, result)
+    settle(activation.launch_id)
+    return True
+
+
+def _start_manual_step(activation: Activation) -> None:
+    """A person does this one: they get a task and a reminder, and tick it when done."""
+    from synchrony.planning.models import Task
+    from synchrony.projects.models import Stage
+
+    launch, channel = activation.launch, activation.channel
+    task = Task.objects.create(
+        project=launch.project,
+        title=f"Now: send “{launch}” on {channel}"[:200],
+        description="\n\n".join(
+            part for part in (activation.subject, activation.body, activation.link) if part
+        )[:5000],
+        stage=Stage.ACTIVATION,
+        owner=channel.owner,
+        created_by=launch.created_by or channel.owner,
+        due_date=timezone.localdate(launch.go_live),
+    )
+    Activation.objects.filter(pk=activation.pk).update(
+        state=ActivationState.WAITING, manual_task=task, due_at=launch.go_live
+    )
+    notify(
+        recipients=[channel.owner],
+        kind=NotificationKind.LAUNCH_STEP,
+        title=f"“{launch}” is live: send it on {channel} now, then tick it off",
+        body=task.description,
+        url=control_room_url(launch),
+        project=launch.project,
+        dedupe_key=f"manual:{activation.pk}",
+    )
+
+
+def manual_step_done(*, activation: Activation, actor: User) -> bool:
+    """The owner says the manual step is done (also for an 'unknown' they checked)."""
+    from synchrony.planning.models import Task, TaskStatus
+
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Activation.objects.filter(
+            pk=activation.pk,
+            state__in=[ActivationState.WAITING, ActivationState.OVERDUE, ActivationState.UNKNOWN],
+        ).update(state=ActivationState.DONE, done_by=actor, sent_at=now)
+        if not taken:
+            return False
+        if activation.manual_task_id:
+            Task.objects.filter(pk=activation.manual_task_id).exclude(
+                status=TaskStatus.DONE
+            ).update(status=TaskStatus.DONE, completed_at=now, version=F("version") + 1)
+        record_event(
+            actor=actor, project=activation.launch.project, verb="ticked off", target=activation
+        )
+    settle(activation.launch_id, recount=True)
+    return True
+
+
+def manual_task_done(*, task: Task, actor: User) -> None:
+    """Completing the task a manual step created ticks the step off too."""
+    for activation in Activation.objects.filter(manual_task=task).select_related("launch__project"):
+        manual_step_done(activation=activation, actor=actor)
+
+
+def retry_now(*, activation: Activation, actor: User) -> None:
+    """A manager asks for one more attempt at a failed or unknown activation."""
+    from django.core.exceptions import ValidationError
+
+    launch = activation.launch
+    if not adapter_for(activation.channel).automated:
+        raise ValidationError("A manual step is ticked off by its owner, not retried.")
+    if activation.state not in (ActivationState.FAILED, ActivationState.UNKNOWN):
+        raise ValidationError("Only a failed or unknown activation can be retried.")
+    if activation.channel.disabled_at:
+        raise ValidationError(
+            f"{activation.channel} is disabled ({activation.channel.disabled_reason}); "
+            "re-enable it first."
+        )
+    with transaction.atomic():
+        launch = (
+            Launch.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=launch.pk)
+        )
+        if launch.status not in (
+            LaunchStatus.FIRING,
+            LaunchStatus.PARTLY_LAUNCHED,
+            LaunchStatus.FAILED,
+        ):
+            raise ValidationError("This launch has not gone out, so there is nothing to retry.")
+        # One attempt: past the channel's limit, record_attempt fails it if this one fails.
+        taken = Activation.objects.filter(pk=activation.pk, state=activation.state).update(
+            state=ActivationState.RETRYING,
+            next_attempt_at=timezone.now(),
+            retry_armed_at=None,
+            failed_at=None,
+        )
+        if not taken:
+            raise ValidationError("Someone else changed this activation; reload and try again.")
+        if launch.status != LaunchStatus.FIRING:
+            transition(launch, LaunchStatus.FIRING, actor=actor, message="Retry requested.")
+        record_event(actor=actor, project=launch.project, verb="retried", target=activation)
+
+
+def cancel(*, launch: Launch, actor: User) -> None:
+    """Cancel before go-live, or stop what has not gone out yet while firing."""
+    from django.core.exceptions import ValidationError
+
+    with transaction.atomic():
+        launch = (
+            Launch.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=launch.pk)
+        )
+        waiting = launch.activations.filter(
+            state__in=[
+                ActivationState.PENDING,
+                ActivationState.RETRYING,
+                ActivationState.WAITING,
+            ]
+        )
+        settled_later = False
+        if launch.status == LaunchStatus.FIRING:
+            waiting.update(state=ActivationState.CANCELLED)
+            record_event(
+                actor=actor,
+                project=launch.project,
+                verb="stopped",
+                target=launch,
+                message="Cancelled while firing: what had not gone out stays unsent.",
+            )
+            settled_later = True
+        elif launch.status not in (
+            LaunchStatus.DRAFT,
+            LaunchStatus.SCHEDULED,
+            LaunchStatus.HELD,
+            LaunchStatus.ARMED,
+        ):
+            raise ValidationError(
+                f"A {launch.get_status_display().lower()} launch cannot be cancelled."
+            )
+        else:
+            waiting.update(state=ActivationState.CANCELLED)
+            transition(launch, LaunchStatus.CANCELLED, actor=actor, next_check_at=None)
+    if settled_later:
+        settle(launch.pk)
+
+
+# ── Settling ──────────────────────────────────────────────────────────────────
+
+
+def settle(launch_id: int, *, recount: bool = False) -> str | None:
+    """When every activation's fate is known, the launch gets its true final state.
+
+    One failed channel makes it "partly launched", never "launched". With `recount`, a
+    launch already settled is settled again (a manual step ticked off late).
+    """
+    from_states = [LaunchStatus.FIRING]
+    if recount:
+        from_states += [LaunchStatus.PARTLY_LAUNCHED, LaunchStatus.FAILED]
+    with transaction.atomic():
+        launch = (
+            Launch.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .filter(pk=launch_id, status__in=from_states)
+            .first()
+        )
+        if launch is None:
+            return None
+        rows = list(launch.activations.values_list("state", "first_sent_at", "channel__adapter"))
+        if not rows or any(state not in SETTLED_STATES for state, _, _ in rows):
+            return None
+        succeeded = sum(state in SUCCESS_STATES for state, _, _ in rows)
+        status = (
+            LaunchStatus.LAUNCHED
+            if succeeded == len(rows)
+            else LaunchStatus.FAILED
+            if succeeded == 0
+            else LaunchStatus.PARTLY_LAUNCHED
+        )
+        sent = sorted(at for _, at, adapter in rows if at and adapter != AdapterKind.MANUAL)
+        fields: dict[str, object] = {"finished_at": launch.finished_at or timezone.now()}
+        if sent:
+            fields["lateness_ms"] = round((sent[0] - launch.go_live).total_seconds() * 1000)
+            fields["skew_ms"] = round((sent[-1] - sent[0]).total_seconds() * 1000)
+        if status == launch.status:
+            return status
+        transition(launch, status, **fields)
+        if status != LaunchStatus.LAUNCHED:
+            notify(
+                recipients=_people_to_tell(launch, []),
+                kind=NotificationKind.LAUNCH_PROBLEM,
+                title=f"“{launch}” {status.label.lower()}: "
+                f"{succeeded} of {len(rows)} channels went out",
+                url=control_room_url(launch),
+                project=launch.project,
+                dedupe_key=f"settled:{launch.pk}:{launch.version}",
+            )
+    return status
+
+
+# ── Sweeper ───────────────────────────────────────────────────────────────────
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Recover work whose prompt was lost: a killed worker, a restarted or flushed Redis."""
+    from synchrony.launches.tasks import fire_launch
+
+    now = now or timezone.now()
+    grace = _seconds("LAUNCH_SENDING_GRACE_SECONDS")
+    found = {"refired": 0, "unsent": 0, "lost": 0, "retries": 0, "settled": 0}
+
+    # Armed, and the moment passed, but no firing task took it: prompt it again. Two
+    # prompts are harmless, the firing task takes the launch armed → firing only once.
+    for pk in Launch.objects.filter(
+        status=LaunchStatus.ARMED, go_live__lt=now - timedelta(seconds=2)
+    ).values_list("pk", flat=True)[:BATCH]:
+        fire_launch.delay(pk)
+        found["refired"] += 1
+
+    with transaction.atomic():
+        # Firing, but the task died before marking these: they never left, send them.
+        unsent = Activation.objects.select_for_update(skip_locked=True).filter(
+            state=ActivationState.PENDING,
+            launch__status=LaunchStatus.FIRING,
+            launch__fired_at__lt=now - grace,
+        )
+        automated = [k for k in AdapterKind.values if k != AdapterKind.MANUAL]
+        found["unsent"] = unsent.filter(channel__adapter__in=automated).update(
+            state=ActivationState.RETRYING, next_attempt_at=now, retry_armed_at=None
+        )
+        # A retry armed long ago that nobody took: arm it again.
+        found["retries"] = Activation.objects.filter(
+            state=ActivationState.RETRYING,
+            retry_armed_at__lt=now - grace - _seconds("LAUNCH_ARM_LEAD_SECONDS"),
+        ).update(retry_armed_at=None)
+
+    found["lost"] = _recover_lost_sends(now, grace)
+
+    # Every activation settled but the launch still firing: the settling step was lost.
+    for pk in Launch.objects.filter(
+        status=LaunchStatus.FIRING, fired_at__lt=now - grace
+    ).values_list("pk", flat=True)[:BATCH]:
+        if settle(pk):
+            found["settled"] += 1
+    return found
+
+
+def _recover_lost_sends(now: datetime, grace: timedelta) -> int:
+    """An activation "sending" for longer than its timeout plus the grace was cut off."""
+    count = 0
+    unsettled: set[int] = set()
+    with transaction.atomic():
+        stuck = list(
+            Activation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("channel__owner", "launch__project")
+            .filter(state=ActivationState.SENDING)
+            .filter(
+                attempt_log__number=F("attempts"),
+                attempt_log__finished_at__isnull=True,
+                attempt_log__started_at__lt=now - grace,
+            )[:BATCH]
+        )
+        for activation in stuck:
+            if now - _attempt_started(activation) < grace + timedelta(
+                seconds=activation.channel.timeout_seconds
+            ):
+                continue
+            DeliveryAttempt.objects.filter(
+                activation=activation, number=activation.attempts
+            ).update(
+                finished_at=now,
+                outcome=AttemptOutcome.LOST,
+                error="The worker stopped while sending; the receiver may or may not have it.",
+            )
+            if adapter_for(activation.channel).deduplicates:
+                # Safe to send again: the receiver drops a second copy by its webhook-id.
+                activation.state = ActivationState.RETRYING
+                activation.next_attempt_at = now
+                activation.retry_armed_at = None
+                activation.last_error = "Resent after a lost attempt (the receiver deduplicates)."
+            else:
+                activation.state = ActivationState.UNKNOWN
+                activation.failed_at = now
+                activation.last_error = (
+                    "Cut off mid-send and this channel cannot deduplicate: check whether it "
+                    "went out, then tick it off or retry."
+                )
+                _tell_owner_of_failure(activation, now=now)
+                unsettled.add(activation.launch_id)
+            activation.save()
+            publish_change(
+                kind="launch",
+                obj_id=activation.launch_id,
+                project_id=activation.launch.project_id,
+                actor=None,
+            )
+            count += 1
+    for launch_id in unsettled:
+        settle(launch_id)
+    return count
+
+
+def _attempt_started(activation: Activation) -> datetime:
+    attempt = DeliveryAttempt.objects.get(activation=activation, number=activation.attempts)
+    return attempt.started_at
