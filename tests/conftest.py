@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -75,3 +81,100 @@ def celery_worker_thread(transactional_db: None):
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield WorkerThread()
+
+
+class EngineProcesses:
+    """The real thing: a Celery worker and beat as processes, on this test's database.
+
+    The test must commit its data (transactional_db or a live server fixture) for the
+    processes to see it. `kill_worker` is SIGKILL: nothing is cleaned up.
+    """
+
+    def __init__(self, directory) -> None:
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        self.directory = directory
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "synchrony.settings_test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": settings.REDIS_URL,
+            "PYTEST_XDIST_WORKER": os.environ.get("PYTEST_XDIST_WORKER", "main"),
+        }
+        self.celery = str(Path(sys.executable).parent / "celery")
+        self.worker: subprocess.Popen | None = None
+        self.beat: subprocess.Popen | None = None
+        self.started = 0
+
+    def _spawn(self, *args: str, log: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [self.celery, "-A", "synchrony", *args],
+            env=self.env,
+            stdout=open(self.directory / log, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start_worker(self) -> None:
+        self.started += 1
+        log = f"worker-{self.started}.log"
+        self.worker = self._spawn(
+            "worker", "--loglevel", "INFO", "-n", f"w{self.started}@%h", log=log
+        )
+        deadline = time.monotonic() + 30
+        while b" ready." not in (self.directory / log).read_bytes():
+            if time.monotonic() > deadline or self.worker.poll() is not None:
+                raise AssertionError((self.directory / log).read_text())
+            time.sleep(0.1)
+
+    def start_beat(self) -> None:
+        schedule = str(self.directory / "beat-schedule")
+        self.beat = self._spawn(
+            "beat", "--loglevel", "INFO", "--schedule", schedule, log="beat.log"
+        )
+
+    def kill_worker(self) -> None:
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(10)
+
+    def stop(self) -> None:
+        for process in (self.worker, self.beat):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (self.worker, self.beat):
+            if process is None:
+                continue
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+
+    def wait_for(self, condition, timeout: float = 30.0, what: str = "it"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.1)
+        logs = "\n".join(
+            f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.directory.glob("*.log"))
+        )
+        raise AssertionError(f"the engine did not get to {what} within {timeout:g} s\n{logs}")
+
+
+@pytest.fixture
+def engine_processes(transactional_db: None, tmp_path):
+    """A real worker and beat (as processes) on this test's database and queue."""
+    from synchrony.celery import app
+
+    app.control.purge()
+    processes = EngineProcesses(tmp_path)
+    processes.start_worker()
+    processes.start_beat()
+    yield processes
+    processes.stop()
+    app.control.purge()
