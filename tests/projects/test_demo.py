@@ -23,6 +23,19 @@ def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, s
     atlas = Project.objects.get(stage=Stage.PLANNING)
     assert atlas.tasks.exists() and atlas.content_items.exists() and atlas.budget_lines.exists()
     assert atlas.events.count() > 10
+    # Launch history for the sync-health page: one recovered retry, one open failure.
+    from synchrony.launches.engine import check_launch
+    from synchrony.launches.models import Activation, LaunchStatus
+
+    history = Activation.objects.filter(launch__status__in=["launched", "partly_launched"])
+    assert sum(a.recovered for a in history) == 1
+    assert history.get(state="failed").owner_notified_at is not None
+    assert {a.launch.status for a in history} == {
+        LaunchStatus.LAUNCHED,
+        LaunchStatus.PARTLY_LAUNCHED,
+    }
+    scheduled = atlas.launches.get(status=LaunchStatus.SCHEDULED)
+    assert [p.kind for p in check_launch(scheduled)].count("gate") >= 1  # not ready yet
     count = User.objects.count()
     call_command("load_demo", "--if-empty")
     assert User.objects.count() == count

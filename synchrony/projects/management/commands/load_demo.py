@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -20,7 +21,15 @@ from django.utils import timezone
 from synchrony.accounts.models import Team, User
 from synchrony.activity.models import Notification
 from synchrony.launches import services as launches
-from synchrony.launches.models import Channel, ChannelKind, LaunchStatus
+from synchrony.launches.models import (
+    Activation,
+    AdapterKind,
+    Channel,
+    ChannelKind,
+    DeliveryAttempt,
+    Launch,
+    LaunchStatus,
+)
 from synchrony.planning import services as planning
 from synchrony.planning.models import BudgetCategory, ContentKind, ContentStatus, TaskStatus
 from synchrony.projects import services as projects
@@ -87,20 +96,133 @@ class Command(BaseCommand):
         return people
 
     def channels(self, p: dict[str, User]) -> dict[str, Channel]:
-        specs = [
-            ("Newsletter", ChannelKind.EMAIL, "#3b5bdb", "wren"),
-            ("LinkedIn", ChannelKind.SOCIAL, "#0a66c2", "devon"),
-            ("Google Ads", ChannelKind.PAID_ADS, "#f08c00", "maria"),
-            ("Website", ChannelKind.WEB, "#2b8a3e", "devon"),
-            ("Press", ChannelKind.PR, "#862e9c", "wren"),
-            ("Webinars", ChannelKind.EVENTS, "#e8590c", "maria"),
-            ("Sales enablement", ChannelKind.SALES_ENABLEMENT, "#c2255c", "sam"),
-            ("In-app messages", ChannelKind.CUSTOMER_SUCCESS, "#1098ad", "cass"),
+        # The newsletter goes out by e-mail (the console in development); the in-app
+        # messages by webhook to a placeholder address; the rest are done by a person.
+        specs: list[tuple[str, str, str, str, dict[str, str]]] = [
+            (
+                "Newsletter",
+                ChannelKind.EMAIL,
+                "#3b5bdb",
+                "wren",
+                {"adapter": AdapterKind.EMAIL, "recipients": "customers@example.com"},
+            ),
+            ("LinkedIn", ChannelKind.SOCIAL, "#0a66c2", "devon", {}),
+            ("Google Ads", ChannelKind.PAID_ADS, "#f08c00", "maria", {}),
+            ("Website", ChannelKind.WEB, "#2b8a3e", "devon", {}),
+            ("Press", ChannelKind.PR, "#862e9c", "wren", {}),
+            ("Webinars", ChannelKind.EVENTS, "#e8590c", "maria", {}),
+            ("Sales enablement", ChannelKind.SALES_ENABLEMENT, "#c2255c", "sam", {}),
+            (
+                "In-app messages",
+                ChannelKind.CUSTOMER_SUCCESS,
+                "#1098ad",
+                "cass",
+                {
+                    "adapter": AdapterKind.WEBHOOK,
+                    "endpoint_url": "https://in-app.example.com/hooks/synchrony",
+                },
+            ),
         ]
         return {
-            name: Channel.objects.create(name=name, kind=kind, colour=colour, owner=p[owner])
-            for name, kind, colour, owner in specs
+            name: Channel.objects.create(
+                name=name, kind=kind, colour=colour, owner=p[owner], **extra
+            )
+            for name, kind, colour, owner, extra in specs
         }
+
+    def launch_history(self, project: Project, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """Two renewal waves that went out already, as the engine recorded them.
+
+        History cannot be made through the services (they refuse a go-live in the past),
+        so it is written as the engine would have: states, attempts, lateness and skew.
+        """
+        now = timezone.now()
+        waves = [
+            # name, days ago, {channel: (state, [(status code, outcome, error)], ms late)}
+            (
+                "Renewal reminder, wave 1",
+                12,
+                {
+                    "Newsletter": (
+                        "delivered",
+                        [(None, "retry", "SMTP timeout"), (250, "delivered", "")],
+                        41,
+                    ),
+                    "In-app messages": ("delivered", [(200, "delivered", "")], 38),
+                    "Sales enablement": ("done", [], None),
+                },
+            ),
+            (
+                "Renewal reminder, wave 2",
+                3,
+                {
+                    "Newsletter": ("delivered", [(250, "delivered", "")], 44),
+                    "In-app messages": (
+                        "failed",
+                        [(503, "retry", "HTTP 503: upstream unavailable")] * 4
+                        + [(503, "failed", "HTTP 503: upstream unavailable")],
+                        52,
+                    ),
+                    "Sales enablement": ("done", [], None),
+                },
+            ),
+        ]
+        for name, days, outcomes in waves:
+            go_live = (now - dt.timedelta(days=days)).replace(
+                hour=8, minute=0, second=0, microsecond=0
+            )
+            local = timezone.localtime(go_live, ZoneInfo("Europe/Berlin"))
+            failed = any(state == "failed" for state, _, _ in outcomes.values())
+            sent = [ms for _, _, ms in outcomes.values() if ms is not None]
+            launch = Launch.objects.create(
+                project=project,
+                name=name,
+                go_live=go_live,
+                local_date=local.date(),
+                local_time=local.time().replace(tzinfo=None),
+                time_zone="Europe/Berlin",
+                status=LaunchStatus.PARTLY_LAUNCHED if failed else LaunchStatus.LAUNCHED,
+                created_by=p["maria"],
+                armed_at=go_live - dt.timedelta(seconds=9),
+                fired_at=go_live - dt.timedelta(seconds=1),
+                finished_at=go_live + dt.timedelta(minutes=40 if failed else 20),
+                lateness_ms=min(sent),
+                skew_ms=max(sent) - min(sent),
+            )
+            for channel_name, (state, attempts, ms) in outcomes.items():
+                first = go_live + dt.timedelta(milliseconds=ms or 0)
+                at = first
+                activation = Activation.objects.create(
+                    launch=launch,
+                    channel=c[channel_name],
+                    subject="Your renewal is coming up",
+                    body="Here is what your team gained this year, and what is next.",
+                    state=state,
+                    due_at=go_live,
+                    first_sent_at=first if attempts else None,
+                    attempts=len(attempts),
+                    done_by=p["sam"] if state == "done" else None,
+                )
+                for number, (code, outcome, error) in enumerate(attempts, start=1):
+                    DeliveryAttempt.objects.create(
+                        activation=activation,
+                        number=number,
+                        started_at=at,
+                        finished_at=at + dt.timedelta(milliseconds=180),
+                        status_code=code,
+                        outcome=outcome,
+                        error=error,
+                    )
+                    at += dt.timedelta(seconds=2**number)
+                if attempts:
+                    code, _, error = attempts[-1]
+                    activation.sent_at = at
+                    activation.status_code = code
+                    activation.last_error = error if state == "failed" else ""
+                if state == "failed":
+                    activation.failed_at = at
+                    activation.owner_notified_at = at + dt.timedelta(milliseconds=300)
+                activation.save()
 
     def team(self, project: Project, p: dict[str, User]) -> None:
         roles = {
@@ -524,3 +646,4 @@ class Command(BaseCommand):
             due_date=today + dt.timedelta(days=2),
             stage=Stage.PERFORMANCE,
         )
+        self.launch_history(project, p, c)
