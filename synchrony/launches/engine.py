@@ -311,19 +311,7 @@ def _arm_due_launches(now: datetime) -> int:
         )
         for launch in due:
             if launch.go_live < now - _seconds("LAUNCH_MAX_LATE_SECONDS"):
-                reason = (
-                    f"Missed its moment by {_duration(now - launch.go_live)} (was the engine "
-                    "down?). Reschedule it, or release it to go out now."
-                )
-                transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason)
-                notify(
-                    recipients=_people_to_tell(launch, []),
-                    kind=NotificationKind.LAUNCH_PROBLEM,
-                    title=f"“{launch}” was held: {reason}",
-                    url=control_room_url(launch),
-                    project=launch.project,
-                    dedupe_key=f"missed:{launch.pk}:{launch.go_live.isoformat()}",
-                )
+                _hold_missed(launch, now)
                 continue
             # The last word before go-live: even after a clean 5-minute check, a gate
             # could have been set back since.
@@ -341,6 +329,22 @@ def _arm_due_launches(now: datetime) -> int:
             )
             count += 1
     return count
+
+
+def _hold_missed(launch: Launch, now: datetime) -> None:
+    reason = (
+        f"Missed its moment by {_duration(now - launch.go_live)} (was the engine down?). "
+        "Move it to a new go-live and release it."
+    )
+    if transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason):
+        notify(
+            recipients=_people_to_tell(launch, []),
+            kind=NotificationKind.LAUNCH_PROBLEM,
+            title=f"“{launch}” was held: {reason}",
+            url=control_room_url(launch),
+            project=launch.project,
+            dedupe_key=f"missed:{launch.pk}:{launch.go_live.isoformat()}",
+        )
 
 
 def _arm_due_retries(now: datetime) -> int:
@@ -410,6 +414,10 @@ def fire(launch_id: int) -> bool:
     launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
     if launch is None or launch.status != LaunchStatus.ARMED:
         return False  # a duplicate or late message, or the launch was cancelled
+    if now - launch.go_live > _seconds("LAUNCH_MAX_LATE_SECONDS"):
+        # Re-prompted by the sweeper after a long outage: too late to be "together".
+        _hold_missed(launch, now)
+        return False
     if not transition(launch, LaunchStatus.FIRING, fired_at=now):
         return False
     activations = list(
@@ -804,7 +812,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
     with transaction.atomic():
         # Firing, but the task died before marking these: they never left, send them.
-        unsent = Activation.objects.select_for_update(skip_locked=True).filter(
+        unsent = Activation.objects.select_for_update(skip_locked=True, of=("self",)).filter(
             state=ActivationState.PENDING,
             launch__status=LaunchStatus.FIRING,
             launch__fired_at__lt=now - grace,
@@ -813,6 +821,11 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         found["unsent"] = unsent.filter(channel__adapter__in=automated).update(
             state=ActivationState.RETRYING, next_attempt_at=now, retry_armed_at=None
         )
+        for activation in unsent.filter(channel__adapter=AdapterKind.MANUAL).select_related(
+            "launch__project", "channel__owner"
+        ):
+            _start_manual_step(activation)
+            found["unsent"] += 1
         # A retry armed long ago that nobody took: arm it again.
         found["retries"] = Activation.objects.filter(
             state=ActivationState.RETRYING,

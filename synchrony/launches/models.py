@@ -93,6 +93,19 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        from synchrony.lib.outbound import UnsafeURL, check_url
+
+        if self.endpoint_url:
+            try:
+                check_url(self.endpoint_url)
+            except UnsafeURL as error:
+                raise ValidationError({"endpoint_url": str(error)}) from None
+        if self.adapter in (AdapterKind.WEBHOOK, AdapterKind.SLACK) and not self.endpoint_url:
+            raise ValidationError({"endpoint_url": "A webhook or Slack channel needs a URL."})
+        if self.adapter == AdapterKind.EMAIL and not self.recipients.strip():
+            raise ValidationError({"recipients": "An e-mail channel needs recipients."})
+
     def signing_secrets(self, now: dt.datetime) -> list[str]:
         keep_previous = self.previous_secret and (
             self.previous_secret_until is None or self.previous_secret_until > now

@@ -419,3 +419,24 @@ def test_an_admin_can_allow_a_private_network():
     with override_settings(OUTBOUND_ALLOWED_NETWORKS=["10.0.0.0/8"]):
         check_url("http://10.1.2.3/x")
     check_url("http://93.184.215.14/x")  # a public address literal needs no DNS
+
+
+def test_an_armed_launch_prompted_long_after_its_moment_is_held(cast, receiver):
+    launch = launch_with(cast.project, [webhook_channel(receiver, "/a")], in_seconds=-3600)
+    assert engine.fire(launch.pk) is False
+    assert reload(launch).status == LaunchStatus.HELD
+    assert receiver.hits == []
+
+
+def test_the_sweeper_sends_what_a_dead_firing_task_never_marked(cast, receiver):
+    manual = ChannelFactory(adapter=AdapterKind.MANUAL)
+    launch = launch_with(cast.project, [webhook_channel(receiver, "/a"), manual], in_seconds=-60)
+    Launch.objects.filter(pk=launch.pk).update(
+        status=LaunchStatus.FIRING, fired_at=timezone.now() - dt.timedelta(seconds=60)
+    )
+    assert engine.sweep()["unsent"] == 2
+    automated = Activation.objects.exclude(channel=manual).get(launch=launch)
+    assert automated.state == ActivationState.RETRYING
+    assert Activation.objects.get(channel=manual).state == ActivationState.WAITING
+    engine.deliver(automated.pk)
+    assert receiver.keys() == {automated.idempotency_key: 1}

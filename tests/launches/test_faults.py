@@ -12,9 +12,11 @@ import datetime as dt
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from synchrony.activity.models import Notification, NotificationKind
+from synchrony.launches.engine import TICK_KEY
 from synchrony.launches.models import Activation, ActivationState, Launch, LaunchStatus
 from synchrony.launches.tasks import fire_launch
 from tests.launches.conftest import launch_with, webhook_channel
@@ -121,3 +123,15 @@ def test_a_receiver_that_never_answers_fails_and_its_owner_is_told_within_60_s(
     assert told.created_at - launch.go_live < dt.timedelta(seconds=60)
     assert failed.owner_notified_at - failed.failed_at < dt.timedelta(seconds=1)
     assert timezone.now() - launch.go_live < dt.timedelta(seconds=60)
+
+
+def test_health_reports_the_worker_and_a_recent_beat(client, engine_processes):
+    engine_processes.wait_for(lambda: client.get("/healthz").status_code == 200, what="tick")
+    body = client.get("/healthz").json()
+    assert body == {"status": "ok", "database": "ok", "redis": "ok", "worker": "ok", "beat": "ok"}
+    engine_processes.stop()
+    cache.delete(TICK_KEY)
+    down = client.get("/healthz")
+    assert down.status_code == 503
+    assert down.json()["beat"].startswith("error")
+    assert client.get("/healthz?scope=web").status_code == 200
