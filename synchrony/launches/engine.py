@@ -282,11 +282,15 @@ def last_tick() -> datetime | None:
 def _run_due_preflights(now: datetime) -> int:
     lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
     count = 0
+    due_now = Launch.objects.filter(
+        status=LaunchStatus.SCHEDULED, next_check_at__lte=now, go_live__gt=now + lead
+    )
+    if not due_now.exists():  # most ticks: no lock, no write transaction
+        return 0
     with transaction.atomic():
         due = list(
-            Launch.objects.select_for_update(skip_locked=True, of=("self",))
+            due_now.select_for_update(skip_locked=True, of=("self",))
             .select_related("project")
-            .filter(status=LaunchStatus.SCHEDULED, next_check_at__lte=now, go_live__gt=now + lead)
             .order_by("next_check_at")[:BATCH]
         )
         for launch in due:
@@ -303,11 +307,13 @@ def _arm_due_launches(now: datetime) -> int:
     lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
     prepare = _seconds("LAUNCH_FIRE_PREPARE_SECONDS")
     count = 0
+    due_now = Launch.objects.filter(status=LaunchStatus.SCHEDULED, go_live__lte=now + lead)
+    if not due_now.exists():
+        return 0
     with transaction.atomic():
         due = list(
-            Launch.objects.select_for_update(skip_locked=True, of=("self",))
+            due_now.select_for_update(skip_locked=True, of=("self",))
             .select_related("project")
-            .filter(status=LaunchStatus.SCHEDULED, go_live__lte=now + lead)
             .order_by("go_live")[:BATCH]
         )
         for launch in due:
@@ -352,15 +358,14 @@ def _arm_due_retries(now: datetime) -> int:
     from synchrony.launches.tasks import deliver_activation
 
     lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    due_now = Activation.objects.filter(
+        state=ActivationState.RETRYING, next_attempt_at__lte=now + lead, retry_armed_at__isnull=True
+    )
+    if not due_now.exists():
+        return 0
     with transaction.atomic():
         due = list(
-            Activation.objects.select_for_update(skip_locked=True)
-            .filter(
-                state=ActivationState.RETRYING,
-                next_attempt_at__lte=now + lead,
-                retry_armed_at__isnull=True,
-            )
-            .values_list("pk", "next_attempt_at")[:BATCH]
+            due_now.select_for_update(skip_locked=True).values_list("pk", "next_attempt_at")[:BATCH]
         )
         Activation.objects.filter(pk__in=[pk for pk, _ in due]).update(retry_armed_at=now)
         for pk, when in due:
@@ -373,11 +378,14 @@ def _arm_due_retries(now: datetime) -> int:
 
 def _mark_overdue_manual_steps(now: datetime) -> int:
     late = now - _seconds("LAUNCH_MANUAL_GRACE_SECONDS")
+    due_now = Activation.objects.filter(state=ActivationState.WAITING, due_at__lte=late)
+    if not due_now.exists():
+        return 0
     with transaction.atomic():
         overdue = list(
-            Activation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("launch__project", "channel__owner")
-            .filter(state=ActivationState.WAITING, due_at__lte=late)[:BATCH]
+            due_now.select_for_update(skip_locked=True, of=("self",)).select_related(
+                "launch__project", "channel__owner"
+            )[:BATCH]
         )
         for activation in overdue:
             activation.state = ActivationState.OVERDUE
@@ -821,6 +829,9 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     ).values_list("pk", flat=True)[:BATCH]:
         fire_launch.delay(pk)
         found["refired"] += 1
+    # Everything below concerns launches going out; most sweeps find none and stop here.
+    if not Launch.objects.filter(status=LaunchStatus.FIRING).exists():
+        return found
 
     with transaction.atomic():
         # Firing, but the task died before marking these: they never left, send them.
