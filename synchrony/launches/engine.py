@@ -32,7 +32,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -331,9 +332,7 @@ def _arm_due_launches(now: datetime) -> int:
                 continue
             launch.activations.filter(state=ActivationState.PENDING).update(due_at=launch.go_live)
             eta = max(launch.go_live - prepare, now)
-            transaction.on_commit(
-                lambda pk=launch.pk, eta=eta: fire_launch.apply_async((pk,), eta=eta)
-            )
+            transaction.on_commit(partial(fire_launch.apply_async, (launch.pk,), eta=eta))
             count += 1
     return count
 
@@ -369,10 +368,8 @@ def _arm_due_retries(now: datetime) -> int:
         )
         Activation.objects.filter(pk__in=[pk for pk, _ in due]).update(retry_armed_at=now)
         for pk, when in due:
-            eta = max(when, now)
-            transaction.on_commit(
-                lambda pk=pk, eta=eta: deliver_activation.apply_async((pk,), eta=eta)
-            )
+            eta = max(when or now, now)
+            transaction.on_commit(partial(deliver_activation.apply_async, (pk,), eta=eta))
     return len(due)
 
 
@@ -791,7 +788,7 @@ def settle(launch_id: int, *, recount: bool = False) -> str | None:
             else LaunchStatus.PARTLY_LAUNCHED
         )
         sent = sorted(at for _, at, adapter in rows if at and adapter != AdapterKind.MANUAL)
-        fields: dict[str, object] = {"finished_at": launch.finished_at or timezone.now()}
+        fields: dict[str, Any] = {"finished_at": launch.finished_at or timezone.now()}
         if sent:
             fields["lateness_ms"] = round((sent[0] - launch.go_live).total_seconds() * 1000)
             fields["skew_ms"] = round((sent[-1] - sent[0]).total_seconds() * 1000)
