@@ -28,7 +28,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -435,11 +435,15 @@ def fire(launch_id: int) -> bool:
     automated = [a for a in activations if adapter_for(a.channel).automated]
     sends = {a.pk: _prepare(a) for a in automated}
     _mark_sending(automated, number=1, now=now)
-    _send_all([(a, 1, sends[a.pk]) for a in automated], at=launch.go_live)
-    if manual:
+
+    def start_manual_steps() -> None:
         with transaction.atomic():
             for activation in manual:
                 _start_manual_step(activation)
+
+    _send_all(
+        [(a, 1, sends[a.pk]) for a in automated], at=launch.go_live, meanwhile=start_manual_steps
+    )
     settle(launch.pk)
     return True
 
@@ -464,13 +468,20 @@ def _mark_sending(activations: list[Activation], *, number: int, now: datetime) 
         )
 
 
-def _send_all(jobs: list[tuple[Activation, int, Send]], *, at: datetime) -> None:
+def _send_all(
+    jobs: list[tuple[Activation, int, Send]],
+    *,
+    at: datetime,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> None:
     """Send together at `at`, and record each answer as it comes (pages show it live).
 
     Every sender thread is started and waiting before the moment, so at the moment
     one event releases them all: the skew is not spent starting threads one by one.
     """
     if not jobs:
+        _sleep_until(at)
+        meanwhile()
         return
     go = threading.Event()
 
@@ -482,6 +493,7 @@ def _send_all(jobs: list[tuple[Activation, int, Send]], *, at: datetime) -> None
         futures = {pool.submit(at_the_moment, send): (a, n) for a, n, send in jobs}
         _sleep_until(at)
         go.set()
+        meanwhile()  # e.g. manual steps, while the requests are in flight
         for future in as_completed(futures):
             activation, number = futures[future]
             started, finished, result = future.result()
