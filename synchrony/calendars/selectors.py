@@ -8,25 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, F, OuterRef, QuerySet, Value, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from synchrony.accounts.models import Team, User
 from synchrony.calendars.models import KINDS
 from synchrony.launches.conflicts import Conflict, conflicts_for
 from synchrony.launches.models import Activation, Channel, Launch, Milestone
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Role, Stage
 from synchrony.projects.selectors import projects_for_user
-
-if TYPE_CHECKING:
-    from synchrony.accounts.models import Team, User
-    from synchrony.launches.models import Channel
 
 ALL_KINDS = [k for k, _ in KINDS]
 # Within a day, what matters most comes first (a crowded day shows only the first few).
@@ -69,6 +66,70 @@ def visible_projects(user: User, filters: Filters) -> QuerySet[Project]:
     return projects
 
 
+# What a calendar reads of each project: its name, the viewer's role (annotated), whether it
+# is closed, its promotion window (launch conflicts) and its stage plan. Reading whole rows
+# (scope, budget, timestamps) for every visible project cost more than the rest of the
+# query; anything read outside this list would be a query per project, which the query
+# count tests catch.
+PROJECT_FIELDS = (
+    "name",
+    "stage",
+    "version",
+    "promotion_start",
+    "promotion_end",
+    *(f"{stage}_due" for stage in WORK_STAGES),
+)
+# What items, conflict checks and the ICS feed read of a launch (not its engine fields).
+LAUNCH_FIELDS = (
+    "project",
+    "name",
+    "go_live",
+    "local_date",
+    "local_time",
+    "time_zone",
+    "status",
+    "version",
+    "updated_at",
+)
+# What a task deadline shows, read as plain rows: its owner's name without the user row.
+TASK_FIELDS = (
+    *("pk", "project_id", "title", "due_date", "status", "stage", "version"),
+    *("owner__first_name", "owner__last_name", "owner__username"),
+)
+
+
+def _url_format(name: str, *samples: int | str) -> str:
+    """The URL of `name` as a str.format pattern, each sample argument replaced by its
+    position: one reverse() a page rather than one an item (a few hundred a month)."""
+    url = reverse(name, args=samples)
+    for i, sample in enumerate(samples):
+        url = url.replace(str(sample), f"{{{i}}}")
+    return url
+
+
+# Arguments that cannot occur elsewhere in a URL, for _url_format.
+ANY_PK, ANY_SLUG = 2147483647, "x-any-slug-x"
+
+
+def _first_of_each_day(
+    rows: QuerySet[Any], cap: int, day: Any, order_by: list[Any]
+) -> QuerySet[Any]:
+    """The first `cap` rows of each day, each annotated with its day's total (`of_day`)."""
+    return rows.annotate(
+        nth=Window(RowNumber(), partition_by=day, order_by=order_by),
+        of_day=Window(Count("id"), partition_by=day),
+    ).filter(nth__lte=cap)
+
+
+def _count_hidden(
+    hidden: dict[dt.date, int] | None, totals: dict[dt.date, int], cap: int | None
+) -> None:
+    if hidden is not None and cap is not None:
+        for day, n in totals.items():
+            if n > cap:
+                hidden[day] = hidden.get(day, 0) + n - cap
+
+
 def calendar_items(
     user: User | None,
     start: dt.date,
@@ -77,21 +138,25 @@ def calendar_items(
     *,
     projects: QuerySet[Project] | None = None,
     zone: zoneinfo.ZoneInfo | None = None,
+    launches_per_day: int | None = None,
     tasks_per_day: int | None = None,
     hidden: dict[dt.date, int] | None = None,
 ) -> list[Item]:
     """Items from `start` to `end` inclusive, in the viewer's zone, sorted by day and time.
 
     `projects` overrides the user's projects (share links read a filter's own scope).
-    With `tasks_per_day`, at most that many task deadlines a day are read (a grid shows
-    only a few), and the number left out of each day is added to `hidden`.
+    With `launches_per_day` or `tasks_per_day`, at most that many launches (the first)
+    or task deadlines a day are read, as a grid shows only a few, and the number left out
+    of each day is added to `hidden`.
     """
     zone = zone or timezone.get_current_timezone()
     if projects is None:
         assert user is not None
         projects = visible_projects(user, filters)
-    project_map = {p.pk: p for p in projects}
+    project_map = {p.pk: p for p in projects.only(*PROJECT_FIELDS)}
     ids = list(project_map)
+    project_url = _url_format("projects:detail", ANY_PK)
+    project_urls = {pk: project_url.format(pk) for pk in ids}
     items: list[Item] = []
     lo = dt.datetime.combine(start, dt.time.min, zone)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone)
@@ -99,117 +164,117 @@ def calendar_items(
     if "launch" in filters.kinds:
         launches = Launch.objects.filter(project_id__in=ids, go_live__gte=lo, go_live__lt=hi)
         if filters.channels:
-            launches = launches.filter(activations__channel__in=filters.channels).distinct()
-        launches = list(launches.defer("notes"))
-        # Channels as id pairs and one small lookup: thousands of activations on a busy
-        # month would otherwise each build their own Activation and Channel objects.
-        channels_of: dict[int, set[int]] = defaultdict(set)
-        for launch_id, channel_id in Activation.objects.filter(
-            launch_id__in=[launch.pk for launch in launches]
-        ).values_list("launch_id", "channel_id"):
-            channels_of[launch_id].add(channel_id)
-        channel_map = Channel.objects.in_bulk(set().union(*channels_of.values()))
-        for launch in launches:
-            launch.project = project_map[launch.project_id]
-        shown = launches
-        if tasks_per_day is not None:
-            # A grid shows the first few launches of a day: check only those for conflicts.
-            per_day: dict[dt.date, int] = defaultdict(int)
-            shown = []
-            for launch in sorted(launches, key=lambda la: la.go_live):
-                day = launch.go_live.astimezone(zone).date()
-                per_day[day] += 1
-                if per_day[day] <= tasks_per_day:
-                    shown.append(launch)
-        conflicts = conflicts_for(shown, channels_of)
-        move_url = reverse("launches:move", args=[0]).replace("/0/", "/{}/")
-        for launch in launches:
-            local = launch.go_live.astimezone(zone)
-            channels = sorted(
-                (channel_map[c] for c in channels_of[launch.pk]), key=lambda c: c.name
+            # A subquery, not a join: a launch on two of the channels would come twice.
+            on_channels = Activation.objects.filter(channel__in=filters.channels)
+            launches = launches.filter(pk__in=on_channels.values("launch_id"))
+        # Each launch's channel ids as one array beside it: the thousands of activations
+        # of a busy month would otherwise each be a row, or an object.
+        channel_ids = ArraySubquery(
+            Activation.objects.filter(launch=OuterRef("pk")).order_by().values("channel_id")
+        )
+        launches = launches.only(*LAUNCH_FIELDS).annotate(channel_ids=channel_ids)
+        if launches_per_day is not None:
+            # The first few of each day in the viewer's zone, as the day lists them: only
+            # those are read and checked for conflicts.
+            launches = _first_of_each_day(
+                launches,
+                launches_per_day,
+                TruncDate("go_live", tzinfo=zone),
+                [F("go_live").asc(), F("name").asc()],
             )
+        # Launches annotated with channel_ids (and of_day when capped).
+        fetched: list[Any] = list(launches)
+        channels_of = {launch.pk: set(launch.channel_ids) for launch in fetched}
+        channel_map = Channel.objects.only("name", "colour").in_bulk(
+            set().union(*channels_of.values())
+        )
+        # Each launch lists its channels by name: rank them once, not once per launch.
+        rank = {c.pk: i for i, c in enumerate(sorted(channel_map.values(), key=lambda c: c.name))}
+        for launch in fetched:
+            launch.project = project_map[launch.project_id]
+        conflicts = conflicts_for(fetched, channels_of)
+        move_url = _url_format("launches:move", ANY_PK)
+        launch_url = _url_format("launches:detail", ANY_PK)
+        totals: dict[dt.date, int] = {}
+        for launch in fetched:
+            local = launch.go_live.astimezone(zone)
+            if launches_per_day is not None:
+                totals[local.date()] = launch.of_day
+            ranked = sorted(channels_of[launch.pk], key=rank.__getitem__)
+            channels = [channel_map[c] for c in ranked]
+            project = launch.project
             items.append(
                 Item(
                     kind="launch",
                     title=launch.name,
                     day=local.date(),
                     time=local.time(),
-                    url=launch.get_absolute_url(),
-                    project=launch.project,
+                    url=launch_url.format(launch.pk),
+                    project=project,
                     colour=channels[0].colour if channels else "#3b5bdb",
                     status=launch.status,
                     channels=channels,
                     conflicts=conflicts.get(launch.pk, []),
                     launch=launch,
-                    movable=launch.project.user_role == Role.MANAGER
+                    movable=project.user_role == Role.MANAGER
                     and not launch.is_final
-                    and not launch.project.is_closed,
+                    and not project.is_closed,
                     move_url=move_url.format(launch.pk),
                 )
             )
+        _count_hidden(hidden, totals, launches_per_day)
     if "milestone" in filters.kinds and not filters.channels:
-        for milestone in Milestone.objects.filter(project_id__in=ids, date__range=(start, end)):
+        for pk, project_id, title, day, version in Milestone.objects.filter(
+            project_id__in=ids, date__range=(start, end)
+        ).values_list("pk", "project_id", "title", "date", "version"):
             items.append(
                 Item(
                     kind="milestone",
-                    title=milestone.title,
-                    day=milestone.date,
-                    url=project_map[milestone.project_id].get_absolute_url(),
-                    project=project_map[milestone.project_id],
+                    title=title,
+                    day=day,
+                    url=project_urls[project_id],
+                    project=project_map[project_id],
                     colour="#862e9c",
-                    ref=(str(milestone.pk), milestone.version),
+                    ref=(str(pk), version),
                 )
             )
     if "task" in filters.kinds and not filters.channels:
         tasks = Task.objects.filter(project_id__in=ids, due_date__range=(start, end))
         if filters.teams:
-            tasks = tasks.filter(owner__teams__in=filters.teams).distinct()
+            # A subquery, not a join: an owner in two of the teams would count twice.
+            tasks = tasks.filter(owner__in=User.objects.filter(teams__in=filters.teams))
         if tasks_per_day is not None:
-            counts = dict(
-                tasks.order_by()
-                .values("due_date")
-                .annotate(n=Count("id"))
-                .values_list("due_date", "n")
-            )
-            tasks = tasks.annotate(
-                nth=Window(RowNumber(), partition_by=F("due_date"), order_by=F("id").asc())
-            ).filter(nth__lte=tasks_per_day)
-            if hidden is not None:
-                for day, n in counts.items():
-                    if n > tasks_per_day:
-                        hidden[day] = hidden.get(day, 0) + n - tasks_per_day
-        tasks = tasks.select_related("owner").only(
-            "title",
-            "due_date",
-            "status",
-            "stage",
-            "version",
-            "project_id",
-            "owner__first_name",
-            "owner__last_name",
-            "owner__username",
-        )
+            tasks = _first_of_each_day(tasks, tasks_per_day, F("due_date"), [F("id").asc()])
+        else:
+            tasks = tasks.annotate(of_day=Value(0))
+        totals = {}
         stage_urls: dict[tuple[int, str], str] = {}
-        for task in tasks:
+        stage_url = _url_format("projects:stage", ANY_PK, ANY_SLUG)
+        done = TaskStatus.DONE.value
+        for task in tasks.values_list(*TASK_FIELDS, "of_day", named=True):
             key = (task.project_id, task.stage)
             if key not in stage_urls:
-                stage_urls[key] = reverse("projects:stage", args=key)
+                stage_urls[key] = stage_url.format(*key)
+            # As str(owner): the full name, else the username; no owner, no suffix.
+            owner = ""
+            if task.owner__username is not None:
+                full = f"{task.owner__first_name} {task.owner__last_name}".strip()
+                owner = full or task.owner__username
             items.append(
                 Item(
                     kind="task",
-                    title=f"{task.title}" + (f" · {task.owner}" if task.owner else ""),
-                    day=task.due_date,  # type: ignore[arg-type]
+                    title=f"{task.title} · {owner}" if owner else task.title,
+                    day=task.due_date,
                     url=f"{stage_urls[key]}#task-{task.pk}",
                     project=project_map[task.project_id],
-                    status="done" if task.status == TaskStatus.DONE else task.status,
+                    status="done" if task.status == done else task.status,
                     ref=(str(task.pk), task.version),
                 )
             )
+            totals[task.due_date] = task.of_day
+        _count_hidden(hidden, totals, tasks_per_day)
     if "stage" in filters.kinds and not filters.channels:
-        dated = Q()
-        for stage in WORK_STAGES:
-            dated |= Q(**{f"{stage}_due__range": (start, end)})
-        for project in projects.filter(dated):
+        for project in project_map.values():
             for stage, due in project.stage_deadlines():
                 if start <= due <= end:
                     items.append(
@@ -217,8 +282,8 @@ def calendar_items(
                             kind="stage",
                             title=f"{Stage(stage).label} ends · {project.name}",
                             day=due,
-                            url=project.get_absolute_url(),
-                            project=project_map.get(project.pk, project),
+                            url=project_urls[project.pk],
+                            project=project,
                             colour="#1f2a4d",
                             ref=(f"{project.pk}-{stage}", project.version),
                         )
@@ -227,14 +292,14 @@ def calendar_items(
     return items
 
 
-def filter_choices(user: User) -> dict[str, object]:
-    from synchrony.accounts.models import Team
-    from synchrony.launches.models import Channel
-
-    teams: QuerySet[Team] = Team.objects.all()
+def filter_choices(user: User) -> dict[str, Any]:
+    """The filter form's options, as plain rows: the page needs their names, not models."""
+    channels = Channel.objects.filter(is_active=True)
     return {
-        "channels": Channel.objects.filter(is_active=True),
-        "projects": projects_for_user(user).order_by("name"),
-        "teams": teams,
+        "channels": list(channels.values_list("pk", "name", "colour", named=True)),
+        "projects": list(
+            projects_for_user(user).order_by("name").values_list("pk", "name", named=True)
+        ),
+        "teams": list(Team.objects.values_list("pk", "name", named=True)),
         "kinds": KINDS,
     }

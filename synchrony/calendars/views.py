@@ -12,13 +12,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.calendars import services
+from synchrony.calendars import markup, services
 from synchrony.calendars.forms import VIEWS, CalendarForm, SaveFilterForm, ShareLinkForm
 from synchrony.calendars.ics import build_calendar
 from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
@@ -72,17 +73,39 @@ def calendar_context(
     start: dt.date,
     end: dt.date,
     hidden: dict[dt.date, int] | None = None,
+    *,
+    csrf_token: str = "",
+    next_url: str = "",
 ) -> dict[str, Any]:
+    """The grid's weeks and the agenda's days, each day's items as markup (see markup.py).
+
+    `csrf_token` and `next_url` are for the agenda's quick-move forms.
+    """
     hidden = hidden or {}
     by_day: dict[dt.date, list[Item]] = defaultdict(list)
     for item in items:
         by_day[item.day].append(item)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    if view == "agenda":
+        return {
+            "agenda": [
+                (
+                    d,
+                    markup.items_html(
+                        by_day[d], long=True, csrf_token=csrf_token, next_url=next_url
+                    ),
+                    hidden.get(d, 0),
+                )
+                for d in days
+                if by_day.get(d)
+            ]
+        }
     cap = PER_DAY.get(view, 10_000)
     cells = [
         {
             "day": d,
-            "items": by_day.get(d, [])[:cap],
+            "iso": d.isoformat(),
+            "items": markup.items_html(by_day.get(d, [])[:cap]),
             "more": max(len(by_day.get(d, [])) - cap, 0) + hidden.get(d, 0),
             "in_month": d.month == anchor.month,
         }
@@ -90,7 +113,6 @@ def calendar_context(
     ]
     return {
         "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
-        "agenda": [(d, by_day[d], hidden.get(d, 0)) for d in days if by_day.get(d)],
         "weekday_names": [cal.day_abbr[i] for i in range(7)],
     }
 
@@ -104,7 +126,13 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
     start, end, previous, following, title = period(view, anchor)
     hidden: dict[dt.date, int] = {}
     items = calendar_items(
-        request.user, start, end, filters, tasks_per_day=task_cap(view, filters), hidden=hidden
+        request.user,
+        start,
+        end,
+        filters,
+        launches_per_day=PER_DAY.get(view),
+        tasks_per_day=task_cap(view, filters),
+        hidden=hidden,
     )
     query = request.GET.copy()
     links = {}
@@ -124,13 +152,31 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         "today": today,
         "links": links,
         "filters": filters,
-        "choices": filter_choices(request.user),
         "bad_filters": form.errors if form.is_bound else {},
-        "items": items,
-        **calendar_context(items, view, anchor, start, end, hidden),
+        # Whether there is anything, not the items: the template's context is freed by the
+        # garbage collector (it is a reference cycle), and through the items it would hold
+        # thousands of conflicts, launches and projects for it to walk.
+        "has_items": bool(items),
+        "query": request.GET.urlencode(),
+        **calendar_context(
+            items,
+            view,
+            anchor,
+            start,
+            end,
+            hidden,
+            csrf_token=get_token(request),
+            next_url=request.get_full_path(),
+        ),
     }
-    template = "calendars/calendar.html#calendar" if request.htmx else "calendars/calendar.html"
-    return render(request, template, ctx)
+    if request.htmx:
+        return render(request, "calendars/calendar.html#calendar", ctx)
+    choices = filter_choices(request.user)
+    ctx["choices"] = choices
+    # The long lists of the filter form as markup (see markup.py).
+    ctx["channel_checkboxes"] = markup.channel_checkboxes(choices["channels"], filters.channels)
+    ctx["project_options"] = markup.options(choices["projects"], filters.projects)
+    return render(request, "calendars/calendar.html", ctx)
 
 
 def _filter_for_owner(user: Any, pk: int) -> SavedFilter:
@@ -298,7 +344,14 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
     start, end, previous, following, title = period(view, anchor)
     hidden: dict[dt.date, int] = {}
     items = calendar_items(
-        owner, start, end, filters, zone=zone, tasks_per_day=task_cap(view, filters), hidden=hidden
+        owner,
+        start,
+        end,
+        filters,
+        zone=zone,
+        launches_per_day=PER_DAY.get(view),
+        tasks_per_day=task_cap(view, filters),
+        hidden=hidden,
     )
     for item in items:
         item.movable = False
@@ -322,7 +375,7 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
             "title": title,
             "today": today,
             "links": links,
-            "items": items,
+            "query": request.GET.urlencode(),
             "zone": owner.time_zone,
             **calendar_context(items, view, anchor, start, end, hidden),
         },

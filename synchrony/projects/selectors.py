@@ -37,7 +37,13 @@ def projects_for_user(user: User) -> QuerySet[Project]:
     """Projects the user is a member of, each annotated with `user_role`."""
     if user.is_superuser:
         return Project.objects.annotate(user_role=Value(Role.MANAGER.value))
-    role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+    # One membership per (project, user): no ordering, so no join on users and no sort
+    # in a subquery that runs for every project.
+    role = (
+        Membership.objects.filter(project=OuterRef("pk"), user=user)
+        .order_by()
+        .values("role")[:1]
+    )
     return Project.objects.annotate(user_role=Subquery(role)).filter(user_role__isnull=False)
 
 

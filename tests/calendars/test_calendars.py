@@ -22,6 +22,7 @@ from tests.factories import (
     MilestoneFactory,
     ProjectFactory,
     TaskFactory,
+    TeamFactory,
 )
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
@@ -89,27 +90,87 @@ def test_filters_by_channel_and_kind_and_bad_filters_are_named(cast, frozen):
 
 def test_calendar_queries_do_not_grow_with_the_data(cast, frozen):
     client = client_for(cast.manager)
+    shared = ChannelFactory(name="Shared")  # every launch collides with the others on it
+    pages = [{}, {"view": "week"}, {"view": "agenda"}, {"kind": "task"}, {"channel": shared.pk}]
 
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("calendars:calendar")).status_code == 200
-        return len(ctx.captured_queries)
+    def counts() -> list[int]:
+        found = []
+        for params in pages:
+            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.get(reverse("calendars:calendar"), params, **headers)
+                    assert response.status_code == 200
+                found.append(len(ctx.captured_queries))
+        return found
 
     def add(n: int) -> None:
         for i in range(n):
             channel = ChannelFactory()
+            # Crowded days: more launches and task deadlines than a grid day shows.
             launch = LaunchFactory(
-                project=cast.project, go_live=NOW + dt.timedelta(days=1 + i % 20)
+                project=cast.project, go_live=NOW + dt.timedelta(days=1 + i % 3, hours=i)
             )
             launch.activations.create(channel=channel)
+            launch.activations.create(channel=shared)
             MilestoneFactory(project=cast.project, date=dt.date(2026, 3, 1 + i % 28))
-            TaskFactory(project=cast.project, due_date=dt.date(2026, 3, 1 + i % 28))
+            for _ in range(3):
+                TaskFactory(project=cast.project, due_date=dt.date(2026, 3, 3 + i % 3))
             ProjectFactory(owner=cast.manager, planning_due=dt.date(2026, 3, 1 + i % 28))
 
     add(2)
-    small = count()
+    small = counts()
     add(12)
-    assert count() == small
+    assert counts() == small
+
+
+def test_every_launch_of_a_busy_agenda_day_shows_its_conflicts(cast, frozen):
+    email = ChannelFactory(name="Email")
+    for hour in range(8, 16):
+        plan(cast, f"Drop {hour}", dt.datetime(2026, 3, 20, hour, 0), [email])
+    client = client_for(cast.manager)
+    agenda = client.get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
+    ).content.decode()
+    assert agenda.count("has-conflict") == 8
+    assert agenda.count("“Drop 8” goes live within") == 7  # first of the others' conflicts
+    month = client.get(reverse("calendars:calendar")).content.decode()
+    cell = month.split('data-date="2026-03-20"')[1].split("</td>")[0]
+    assert cell.count("has-conflict") == 5 and "+3 more</a>" in cell
+    assert cell.index("Drop 8") < cell.index("Drop 12") and "Drop 13" not in cell
+
+
+def test_names_are_escaped_everywhere_on_the_calendar(cast, frozen):
+    channel = ChannelFactory(name="<i>Mail</i>")
+    plan(cast, '<b>"Big" & bold</b>', dt.datetime(2026, 3, 20, 9, 0), [channel])
+    client = client_for(cast.manager)
+    for view in ("month", "week", "agenda"):
+        params = {"view": view, "date": "2026-03-15" if view == "agenda" else "2026-03-20"}
+        body = client.get(reverse("calendars:calendar"), params).content.decode()
+        assert "&lt;b&gt;&quot;Big&quot; &amp; bold&lt;/b&gt;" in body
+        assert '<b>"Big"' not in body and "<i>Mail" not in body
+        assert "&lt;i&gt;Mail&lt;/i&gt;" in body  # the filter form's chip; the agenda's too
+
+
+def test_chosen_channels_and_teams_never_list_an_item_twice(cast, frozen):
+    email, social = ChannelFactory(name="Email"), ChannelFactory(name="Social")
+    plan(cast, "Both", dt.datetime(2026, 3, 20, 9, 0), [email, social])
+    sales, support = TeamFactory(name="Sales"), TeamFactory(name="Support")
+    cast.manager.teams.add(sales, support)
+    TaskFactory(
+        project=cast.project, title="Shared", owner=cast.manager, due_date=dt.date(2026, 3, 12)
+    )
+    client = client_for(cast.manager)
+    for view in ("month", "agenda"):
+        page = client.get(
+            reverse("calendars:calendar"),
+            {"view": view, "date": "2026-03-09", "channel": [email.pk, social.pk]},
+        ).content.decode()
+        assert page.count("</time> Both</a>") == 1
+        page = client.get(
+            reverse("calendars:calendar"),
+            {"view": view, "date": "2026-03-09", "team": [sales.pk, support.pk]},
+        ).content.decode()
+        assert page.count(">Shared · ") == 1 and "more task deadline" not in page
 
 
 def test_the_quick_move_uses_the_same_checks_as_the_form(cast, frozen):
