@@ -27,7 +27,6 @@ from synchrony.launches.models import Launch, LaunchStatus, Milestone
 from synchrony.planning.models import ASSIGNABLE_ROLES, Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Stage, StageTransition
 from synchrony.projects.selectors import projects_for_user
-from synchrony.timelines import markup
 
 
 class Zoom(StrEnum):
@@ -654,14 +653,6 @@ class PortfolioRow:
     markers: list[Marker]
     tz: dt.tzinfo
 
-    @property
-    def bands_html(self) -> str:
-        return markup.bands(self.plan.bands, self.tz)
-
-    @property
-    def markers_html(self) -> str:
-        return markup.markers(self.markers)
-
 
 @dataclass
 class Portfolio:
@@ -739,7 +730,9 @@ def portfolio_timeline(
     """
     now = now or timezone.now()
     tz = viewer_tz()
-    projects = list(projects_for_user(user).annotate(**SPAN))
+    # What a row draws: its name and stage plan (not the project's text and budget).
+    fields = ("name", "stage", "created_at", *(f"{stage}_due" for stage in WORK_STAGES))
+    projects = list(projects_for_user(user).only(*fields).annotate(**SPAN))
     ids = [p.pk for p in projects]
     transitions: dict[int, list[StageTransition]] = defaultdict(list)
     for t in StageTransition.objects.filter(project__in=ids).order_by(

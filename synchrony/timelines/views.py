@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from synchrony.accounts.http import AuthedRequest
 from synchrony.projects.selectors import get_project_for_user
-from synchrony.timelines import selectors
+from synchrony.timelines import markup, selectors
 from synchrony.timelines.selectors import Zoom, parse_start, parse_zoom
 
 
@@ -45,9 +45,16 @@ def portfolio_timeline(request: AuthedRequest) -> HttpResponse:
     zoom = parse_zoom(request.GET.get("zoom"))
     start = parse_start(request.GET.get("from"), today=timezone.localdate())
     portfolio = selectors.portfolio_timeline(request.user, zoom=zoom, start=start)
-    return page_or_chart(
-        request, "timelines/portfolio.html", {"portfolio": portfolio, "zoom": zoom}
-    )
+    # The rows as markup, and nothing else of them: Django's template context is a
+    # reference cycle, and through the rows it would keep thousands of bands, markers and
+    # projects alive until the garbage collector walks them all.
+    chart = {
+        "scale": portfolio.scale,
+        "hidden": portfolio.hidden,
+        "count": len(portfolio.rows),
+        "rows_html": markup.portfolio_rows(portfolio.rows, zoom),
+    }
+    return page_or_chart(request, "timelines/portfolio.html", {"portfolio": chart, "zoom": zoom})
 
 
 @require_GET
