@@ -98,7 +98,8 @@ def calendar_context(
                 )
                 for d in days
                 if by_day.get(d)
-            ]
+            ],
+            "agenda_days": len(days),
         }
     cap = PER_DAY.get(view, 10_000)
     cells = [

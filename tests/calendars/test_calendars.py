@@ -66,6 +66,8 @@ def test_month_week_and_agenda_show_items_in_the_viewers_zone(cast, frozen):
         reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
     ).content.decode()
     assert "Friday 20 March" in agenda
+    empty = client.get(reverse("calendars:calendar"), {"view": "agenda", "date": "2027-03-15"})
+    assert "Nothing planned in these 14 days." in empty.content.decode()
 
 
 def test_filters_by_channel_and_kind_and_bad_filters_are_named(cast, frozen):
