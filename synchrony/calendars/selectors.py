@@ -141,13 +141,15 @@ def calendar_items(
     launches_per_day: int | None = None,
     tasks_per_day: int | None = None,
     hidden: dict[dt.date, int] | None = None,
+    with_conflicts: bool = True,
 ) -> list[Item]:
     """Items from `start` to `end` inclusive, in the viewer's zone, sorted by day and time.
 
     `projects` overrides the user's projects (share links read a filter's own scope).
     With `launches_per_day` or `tasks_per_day`, at most that many launches (the first)
     or task deadlines a day are read, as a grid shows only a few, and the number left out
-    of each day is added to `hidden`.
+    of each day is added to `hidden`. Without `with_conflicts` (a feed shows none),
+    launches are not checked for conflicts.
     """
     zone = zone or timezone.get_current_timezone()
     if projects is None:
@@ -192,7 +194,7 @@ def calendar_items(
         rank = {c.pk: i for i, c in enumerate(sorted(channel_map.values(), key=lambda c: c.name))}
         for launch in fetched:
             launch.project = project_map[launch.project_id]
-        conflicts = conflicts_for(fetched, channels_of)
+        conflicts = conflicts_for(fetched, channels_of) if with_conflicts else {}
         move_url = _url_format("launches:move", ANY_PK)
         launch_url = _url_format("launches:detail", ANY_PK)
         totals: dict[dt.date, int] = {}

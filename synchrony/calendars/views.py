@@ -315,7 +315,12 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     today = timezone.localdate()
     zone = zoneinfo.ZoneInfo(user.time_zone)
     items = calendar_items(
-        user, today - dt.timedelta(days=90), today + dt.timedelta(days=365), filters, zone=zone
+        user,
+        today - dt.timedelta(days=90),
+        today + dt.timedelta(days=365),
+        filters,
+        zone=zone,
+        with_conflicts=False,  # an ICS event has no place for them
     )
     response = HttpResponse(
         build_calendar(items, name), content_type="text/calendar; charset=utf-8"

@@ -241,6 +241,24 @@ def test_the_ics_feed_parses_elsewhere_with_stable_uids_and_rising_sequence(cast
     assert event().status.value == "CANCELLED"
 
 
+def test_the_feed_reads_a_fixed_number_of_queries_and_checks_no_conflicts(cast, frozen):
+    url = reverse("calendars:feed", args=[services.feed_token_rotate(user=cast.manager)])
+    email = ChannelFactory(name="Email")
+
+    def queries() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert Client().get(url).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    plan(cast, "First", dt.datetime(2026, 3, 20, 9, 0), [email])
+    small = len(queries())
+    for day in range(10):
+        plan(cast, f"More {day}", dt.datetime(2026, 4, 1 + day, 9, 0), [email])
+    large = queries()
+    assert len(large) == small
+    assert not any("launches_blackout" in sql for sql in large)  # an ICS shows no conflicts
+
+
 def test_feed_tokens_are_hashed_and_rotating_revokes_the_old_one(cast, frozen):
     old = services.feed_token_rotate(user=cast.viewer)
     assert FeedToken.objects.filter(token_hash=hash_token(old)).exists()
