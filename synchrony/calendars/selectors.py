@@ -1,7 +1,9 @@
 """What a calendar shows: launches, milestones, task deadlines and stage deadlines.
 
-Every kind is read in one query (plus one for launch channels), whatever the period
-or the amount of data, and only from projects the viewer can see.
+Every kind is read in one query (launches with their channel ids, plus one for the
+channels' names and colours), whatever the period or the amount of data, and only from
+projects the viewer can see. A grid reads only the items a day can show, and counts the
+rest in SQL.
 """
 
 from __future__ import annotations
@@ -67,10 +69,9 @@ def visible_projects(user: User, filters: Filters) -> QuerySet[Project]:
 
 
 # What a calendar reads of each project: its name, the viewer's role (annotated), whether it
-# is closed, its promotion window (launch conflicts) and its stage plan. Reading whole rows
-# (scope, budget, timestamps) for every visible project cost more than the rest of the
-# query; anything read outside this list would be a query per project, which the query
-# count tests catch.
+# is closed, its promotion window (launch conflicts) and its stage plan; not its scope,
+# budget and timestamps, for every visible project on every page. Anything read outside
+# this list would be a query per project: the query count tests would catch it.
 PROJECT_FIELDS = (
     "name",
     "stage",
