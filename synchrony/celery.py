@@ -30,4 +30,12 @@ app.conf.beat_schedule = {
         "task": "synchrony.planning.tasks.remind_due_tasks",
         "schedule": crontab(minute=5),
     },
+    # Writes each stand-up's agenda STANDUP_AGENDA_LEAD_HOURS before it. Idempotent (one
+    # agenda per meeting, written under the meeting's lock), so it also re-finds agendas
+    # whose message was lost.
+    "prepare-standup-agendas": {
+        "task": "synchrony.standups.tasks.prepare_agendas",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 240},
+    },
 }

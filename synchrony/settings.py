@@ -53,6 +53,8 @@ OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", [])
 # Preflight checks run this many seconds before each go-live (24 h, 1 h, 5 min).
 LAUNCH_PREFLIGHT_OFFSETS = env.list("LAUNCH_PREFLIGHT_OFFSETS", [86400, 3600, 300], subcast=int)
 LAUNCH_RETRY_BASE_SECONDS = env.float("LAUNCH_RETRY_BASE_SECONDS", 2.0)
+# Stand-up agendas are written this many hours before each meeting (and on demand).
+STANDUP_AGENDA_LEAD_HOURS = env.float("STANDUP_AGENDA_LEAD_HOURS", 24.0)
 
 try:
     env.seal()
@@ -66,6 +68,10 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"Bad environment: OUTBOUND_ALLOWED_NETWORKS: {exc}") from None
 if any(offset <= 0 for offset in LAUNCH_PREFLIGHT_OFFSETS):
     raise ImproperlyConfigured("Bad environment: LAUNCH_PREFLIGHT_OFFSETS must be positive.")
+if not 0 < STANDUP_AGENDA_LEAD_HOURS <= 24 * 14:
+    raise ImproperlyConfigured(
+        "Bad environment: STANDUP_AGENDA_LEAD_HOURS must be more than 0 and at most 336 (14 days)."
+    )
 if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured(
         "SECRET_KEY must be a random string of at least 50 characters in production."
@@ -100,6 +106,7 @@ INSTALLED_APPS = [
     "synchrony.planning",
     "synchrony.calendars",
     "synchrony.timelines",
+    "synchrony.standups",
 ]
 
 MIDDLEWARE = [

@@ -51,6 +51,8 @@ class NotificationKind(models.TextChoices):
     LAUNCH_MOVED = "launch_moved", "A launch in my saved calendars moved within 7 days"
     LAUNCH_PROBLEM = "launch_problem", "A launch or channel I answer for has a problem"
     LAUNCH_STEP = "launch_step", "A launch needs a manual step from me"
+    STANDUP_AGENDA = "standup_agenda", "A stand-up I attend has its agenda (or is skipped)"
+    STANDUP_SUMMARY = "standup_summary", "The summary of a stand-up I attend"
 
 
 class Notification(models.Model):

@@ -64,6 +64,7 @@ class Command(BaseCommand):
             self.atlas(people, channels)
             self.webinars(people, channels)
             self.renewals(people, channels)
+            self.standups(people)
             # The demo's own history is not news: keep it in the app, and mark it e-mailed
             # so the e-mail tasks queued on commit find nothing to send.
             Notification.objects.update(emailed_at=timezone.now())
@@ -647,3 +648,73 @@ class Command(BaseCommand):
             stage=Stage.PERFORMANCE,
         )
         self.launch_history(project, p, c)
+
+    def standups(self, p: dict[str, User]) -> None:
+        """Atlas's weekly stand-up: last week's meeting held (notes, a decision, action
+        items that became tasks, one of them done), and tomorrow's agenda written."""
+        from synchrony.planning.models import Task
+        from synchrony.standups import services as standups
+
+        project = Project.objects.get(name="Atlas 3.0 product launch")
+        maria = p["maria"]
+        tomorrow = timezone.localdate() + dt.timedelta(days=1)
+        series = standups.series_create(
+            actor=maria,
+            name="Atlas weekly stand-up",
+            projects=[project],
+            team=None,
+            facilitator=maria,
+            attendees=[maria, p["devon"], p["wren"], p["ivan"]],
+            cadence_weeks=1,
+            weekday=tomorrow.weekday(),
+            local_time=dt.time(9, 30),
+            time_zone="Europe/Berlin",
+            duration_minutes=30,
+            starts_on=tomorrow - dt.timedelta(days=14),
+        )
+        last = standups.meeting_open(series=series, local_date=tomorrow - dt.timedelta(days=7))
+        standups.agenda_write(meeting=last, now=last.starts_at - dt.timedelta(hours=24))
+        standups.meeting_start(actor=maria, meeting=last, now=last.starts_at)
+        for who in ("maria", "devon", "wren"):
+            standups.attendance_set(actor=maria, meeting=last, user=p[who], present=True)
+        standups.note_create(
+            actor=maria,
+            meeting=last,
+            section=f"person-{p['devon'].pk}",
+            kind="decision",
+            body="The sales deck waits for the final pricing tiers; no interim version.",
+        )
+        standups.note_create(
+            actor=maria,
+            meeting=last,
+            section="launches",
+            kind="note",
+            body="Ivan expects the production deploy a few days before the embargo.",
+        )
+        chase = standups.action_item_create(
+            actor=maria,
+            meeting=last,
+            title="Get the final pricing tiers from Sales",
+            owner=maria,
+            due_date=tomorrow - dt.timedelta(days=4),
+            project=project,
+            section=f"person-{p['devon'].pk}",
+        )
+        standups.action_item_create(
+            actor=maria,
+            meeting=last,
+            title="Draft the customer FAQ outline with Cass",
+            owner=p["wren"],
+            due_date=tomorrow + dt.timedelta(days=3),
+            project=project,
+            section="launches",
+        )
+        standups.meeting_end(
+            actor=maria, meeting=last, now=last.starts_at + dt.timedelta(minutes=24)
+        )
+        task = Task.objects.get(pk=chase.task_id)
+        planning.task_update(
+            actor=maria, task=task, version=task.version, changes={"status": TaskStatus.DONE}
+        )
+        upcoming = standups.upcoming_meeting(series=series, now=timezone.now())
+        standups.agenda_write(meeting=upcoming)

@@ -1,0 +1,160 @@
+// Facilitator mode: keyboard shortcuts, the section timebox, and keeping focus where the
+// facilitator was across htmx swaps. Everything here also works with a mouse; the page
+// lists the shortcuts.
+(() => {
+  const run = document.getElementById("run");
+  if (!run) return;
+
+  const section = () => document.getElementById("run-section");
+  const items = () => Array.from(section()?.querySelectorAll(".run-item input.mark:not([disabled])") || []);
+  const currentItem = () => document.activeElement?.closest?.(".run-item") || null;
+  const typing = (el) => el && el.closest && el.closest("input:not([type=checkbox]):not([type=radio]), select, textarea, [contenteditable]");
+
+  // ── Timer: each section's timebox counts down while it is open; the time spent is
+  // kept per section for this tab, so coming back to a section resumes its clock.
+  let tick = null;
+  function startTimer() {
+    clearInterval(tick);
+    const timer = section()?.querySelector(".timer");
+    if (!timer || run.dataset.running !== "1") return;
+    const key = timer.dataset.key;
+    const box = Number(timer.dataset.seconds);
+    const value = timer.querySelector(".timer-value");
+    const label = timer.querySelector(".timer-label");
+    let spent = Number(sessionStorage.getItem(key) || 0);
+    const show = () => {
+      const left = box - spent;
+      const abs = Math.abs(left);
+      value.textContent = `${Math.floor(abs / 60)}:${String(abs % 60).padStart(2, "0")}`;
+      label.textContent = left >= 0 ? `left of ${Math.floor(box / 60)}:${String(box % 60).padStart(2, "0")}` : "over";
+      timer.classList.toggle("over", left < 0);
+      timer.classList.toggle("nearly", left >= 0 && left <= 15);
+      if (left === 0) {
+        const say = document.getElementById("timer-announce");
+        if (say) say.textContent = "Time is up for this section.";
+      }
+    };
+    show();
+    tick = setInterval(() => {
+      spent += 1;
+      sessionStorage.setItem(key, String(spent));
+      show();
+    }, 1000);
+  }
+
+  // The meeting's own clock in the header.
+  const clock = run.querySelector(".clock");
+  if (clock) {
+    const started = new Date(clock.dataset.started);
+    const planned = Number(clock.dataset.minutes);
+    const show = () => {
+      const minutes = Math.max(0, Math.floor((Date.now() - started) / 60000));
+      clock.textContent = `${minutes} of ${planned} min`;
+      clock.classList.toggle("over", minutes > planned);
+    };
+    show();
+    setInterval(show, 15000);
+  }
+
+  // ── What a note or action item is about: the item in focus when n, d or a is pressed.
+  function about(kind, item) {
+    const key = document.getElementById(`${kind}-item-key`);
+    const line = document.getElementById(`${kind}-about`);
+    if (!key || !line) return;
+    key.value = item ? item.dataset.key : "";
+    line.hidden = !item;
+    if (item) line.querySelector(".about-label").textContent = item.dataset.label;
+    if (kind === "action" && item) {
+      const project = document.getElementById("action_project");
+      if (project && item.dataset.project) project.value = item.dataset.project;
+      const owner = document.getElementById("action_owner");
+      if (owner && item.dataset.owner) owner.value = item.dataset.owner;
+    }
+  }
+  document.addEventListener("click", (event) => {
+    const clear = event.target.closest && event.target.closest("[data-clear-about]");
+    if (clear) about(clear.dataset.clearAbout, null);
+  });
+
+  function writeNote(kind) {
+    const body = document.getElementById("note-body");
+    if (!body) return;
+    about("note", currentItem());
+    const radio = document.getElementById(`note-kind-${kind}`);
+    if (radio) radio.checked = true;
+    body.placeholder = kind === "decision" ? "The decision, in a sentence" : "A note";
+    body.focus();
+  }
+
+  function moveItem(step) {
+    const list = items();
+    if (!list.length) return;
+    const at = list.indexOf(document.activeElement);
+    const next = at < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, at + step));
+    list[next].focus();
+    list[next].closest(".run-item")?.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.metaKey) return;
+    const target = event.target;
+    if (typing(target)) {
+      if (event.key === "Escape") {
+        target.blur();
+        section()?.querySelector("#section-title")?.focus();
+      } else if (event.key === "Enter" && event.ctrlKey && target.id === "note-body") {
+        event.preventDefault();
+        target.form.requestSubmit();
+      }
+      return;
+    }
+    if (event.ctrlKey) return;
+    const click = (selector) => {
+      const link = section()?.querySelector(selector);
+      if (link) {
+        event.preventDefault();
+        link.click();
+      }
+    };
+    switch (event.key) {
+      case "ArrowRight": click("[data-run-next]"); break;
+      case "ArrowLeft": click("[data-run-prev]"); break;
+      case "j": event.preventDefault(); moveItem(1); break;
+      case "k": event.preventDefault(); moveItem(-1); break;
+      case "x": {
+        const box = document.activeElement?.matches?.("input.mark") ? document.activeElement : items()[0];
+        if (box) { event.preventDefault(); box.focus(); box.click(); }
+        break;
+      }
+      case "n": event.preventDefault(); writeNote("note"); break;
+      case "d": event.preventDefault(); writeNote("decision"); break;
+      case "a": {
+        const title = document.getElementById("action_title");
+        if (title) { event.preventDefault(); about("action", currentItem()); title.focus(); }
+        break;
+      }
+      case "?": event.preventDefault(); document.getElementById("shortcuts")?.focus(); break;
+    }
+  });
+
+  // ── Focus across swaps: back to the field or tick the facilitator was on; after
+  // moving to another section, to its heading (screen readers announce it).
+  let focused = null;
+  document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement?.id || null; });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const swapped = event.detail.target;
+    if (swapped && swapped.id === "run-section") {
+      startTimer();
+      section().querySelector("#section-title")?.focus();
+      return;
+    }
+    if (focused) {
+      const again = document.getElementById(focused);
+      if (again && again !== document.activeElement) again.focus();
+    }
+  });
+  // Back and forward through pushed sections restore the page from history; restart the clock.
+  document.addEventListener("htmx:historyRestore", startTimer);
+
+  startTimer();
+})();

@@ -1,0 +1,188 @@
+"""Who sees and runs a stand-up, and the reads of the stand-up pages.
+
+A series is seen by the members of its projects and of its team; it is run (started,
+noted, ended, edited) by its facilitator, the managers of its projects, and whoever
+created a team's stand-up. Agenda content is shown per viewer: only the items of
+projects they can see, so a team stand-up never leaks another project's work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from synchrony.accounts.models import User
+from synchrony.planning.models import ASSIGNABLE_ROLES
+from synchrony.projects.models import Membership, Project, Role
+from synchrony.projects.selectors import projects_for_user
+from synchrony.standups.models import (
+    ActionItem,
+    Meeting,
+    MeetingNote,
+    MeetingStatus,
+    StandupSeries,
+)
+
+if TYPE_CHECKING:
+    from synchrony.accounts.models import Team
+
+
+def series_for_user(user: User) -> QuerySet[StandupSeries]:
+    if user.is_superuser:
+        return StandupSeries.objects.all()
+    on_projects = StandupSeries.projects.through.objects.filter(
+        project__in=projects_for_user(user)
+    ).values("standupseries_id")
+    # Subqueries, not joins: a join through a team's members would repeat each series.
+    in_teams = User.teams.through.objects.filter(user=user).values("team_id")
+    return StandupSeries.objects.filter(Q(pk__in=on_projects) | Q(team_id__in=in_teams))
+
+
+def can_run(user: User, series: StandupSeries) -> bool:
+    """Facilitator, the projects' managers, the creator of a team's stand-up (all while
+    they can still see it: the caller fetched the series through series_for_user)."""
+    if user.is_superuser or series.facilitator_id == user.pk:
+        return True
+    managed = Membership.objects.filter(
+        user=user, role=Role.MANAGER, project__in=series.projects.exclude(stage="closed")
+    )
+    if managed.exists():
+        return True
+    return series.created_by_id == user.pk and not series.projects.exists()
+
+
+def get_series_for_user(user: User, pk: int, *, write: bool = False) -> StandupSeries:
+    series = (
+        series_for_user(user)
+        .filter(pk=pk)
+        .select_related("facilitator", "team", "created_by")
+        .first()
+    )
+    if series is None:
+        raise Http404("No such stand-up.")
+    series.runnable = can_run(user, series)  # type: ignore[attr-defined]
+    if write and not series.runnable:  # type: ignore[attr-defined]
+        raise PermissionDenied("Only the facilitator and the projects' managers run this stand-up.")
+    return series
+
+
+def get_meeting_for_user(user: User, pk: int, *, write: bool = False) -> Meeting:
+    meeting = Meeting.objects.filter(pk=pk, series__in=series_for_user(user)).first()
+    if meeting is None:
+        raise Http404("No such meeting.")
+    meeting.series = get_series_for_user(user, meeting.series_id, write=write)
+    return meeting
+
+
+def get_note_for_user(user: User, pk: int, *, write: bool = False) -> MeetingNote:
+    note = MeetingNote.objects.filter(pk=pk, meeting__series__in=series_for_user(user)).first()
+    if note is None:
+        raise Http404("No such note.")
+    note.meeting = get_meeting_for_user(user, note.meeting_id, write=write)
+    return note
+
+
+def get_action_item_for_user(user: User, pk: int, *, write: bool = False) -> ActionItem:
+    item = (
+        ActionItem.objects.select_related("task", "owner", "project")
+        .filter(pk=pk, series__in=series_for_user(user))
+        .first()
+    )
+    if item is None:
+        raise Http404("No such action item.")
+    item.meeting = get_meeting_for_user(user, item.meeting_id, write=write)
+    return item
+
+
+def scope_projects(series: StandupSeries) -> QuerySet[Project]:
+    """The projects whose data fills the agenda: the series' own, or, for a team's
+    stand-up without projects, the ones its attendees work on."""
+    if series.projects.exists():
+        return series.projects.all()
+    return Project.objects.filter(
+        pk__in=Membership.objects.filter(
+            user__in=series.attendees.all(), role__in=ASSIGNABLE_ROLES
+        ).values("project_id")
+    ).exclude(stage="closed")
+
+
+def visible_project_ids(user: User, series: StandupSeries) -> set[int]:
+    return set(
+        projects_for_user(user)
+        .filter(pk__in=scope_projects(series).values("pk"))
+        .values_list("pk", flat=True)
+    )
+
+
+def eligible_people(projects: Any, team: Team | None) -> QuerySet[User]:
+    """Who can see a series on these projects or of this team: its possible attendees."""
+    members = Q(memberships__project__in=list(projects))
+    if team is not None:
+        members |= Q(teams=team)
+    return User.objects.filter(members, is_active=True).distinct()
+
+
+def can_see_series(user: User, series: StandupSeries) -> bool:
+    return user.is_active and series_for_user(user).filter(pk=series.pk).exists()
+
+
+def series_list(user: User, *, include_archived: bool = False) -> list[StandupSeries]:
+    series = (
+        series_for_user(user)
+        .select_related("facilitator", "team")
+        .prefetch_related(
+            "projects",
+            Prefetch(
+                "meetings",
+                Meeting.objects.filter(status=MeetingStatus.RUNNING),
+                to_attr="running_meetings",
+            ),
+        )
+        .annotate(
+            attendee_count=Count("attendees", distinct=True),
+            held=Count("meetings", filter=Q(meetings__status=MeetingStatus.ENDED), distinct=True),
+        )
+        .order_by("archived_at", "name", "id")
+    )
+    if not include_archived:
+        series = series.filter(archived_at__isnull=True)
+    return list(series)
+
+
+def history(
+    meetings: QuerySet[Meeting], query: str = "", *, before: dt.datetime | None = None
+) -> QuerySet[Meeting]:
+    """Past meetings (held, skipped, or scheduled and gone by), newest first, searched in
+    their summary, notes and action items."""
+    past = meetings.filter(
+        Q(status__in=[MeetingStatus.ENDED, MeetingStatus.SKIPPED, MeetingStatus.RUNNING])
+        | Q(ends_at__lt=before)
+    )
+    query = query.strip()
+    if query:
+        matching = (
+            Q(summary__icontains=query)
+            | Q(notes__body__icontains=query)
+            | Q(action_items__title__icontains=query)
+            | Q(skip_reason__icontains=query)
+        )
+        past = past.filter(pk__in=Meeting.objects.filter(matching).values("pk"))
+    return (
+        past.select_related("series")
+        .annotate(
+            present=Count("attendance", filter=Q(attendance__present=True), distinct=True),
+            invited=Count("attendance", distinct=True),
+            decisions=Count("notes", filter=Q(notes__kind="decision"), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "action_items",
+                ActionItem.objects.select_related("task", "owner", "project"),
+            )
+        )
+        .order_by("-starts_at", "-id")
+    )
