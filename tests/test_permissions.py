@@ -28,6 +28,7 @@ from tests.factories import (
     MilestoneFactory,
     TaskFactory,
 )
+from tests.standups.walk import standup_objects, standup_snapshot
 
 # Pages that answer without a login, by design.
 PUBLIC = {
@@ -72,6 +73,7 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         "activation_pk": ActivationFactory(launch=launch).pk,
         "gate_pk": ReadinessGate.objects.create(launch=launch, title="G", owner=cast.manager).pk,
         "milestone_pk": MilestoneFactory(project=project).pk,
+        **standup_objects(cast),
         # The manager's own saved filter and link: personal to them, 404 for anyone else.
         "filter_pk": (saved := SavedFilter.objects.create(owner=cast.manager, name="Mine")).pk,
         "link_pk": ShareLink.objects.create(saved_filter=saved, token_hash="x" * 64).pk,
@@ -105,6 +107,7 @@ def snapshot() -> tuple:
         sorted(Milestone.objects.values_list("pk", "version")),
         SavedFilter.objects.count(),
         sorted(ShareLink.objects.values_list("pk", "revoked_at")),
+        standup_snapshot(),
     )
 
 
@@ -156,6 +159,8 @@ PERSONAL = {
     "calendars:feed-rotate",
     "timelines:portfolio",
     "timelines:team",
+    "standups:list",
+    "standups:create",
 }
 
 

@@ -23,8 +23,10 @@ urlpatterns = [
     path("standups/meetings/<int:meeting_pk>/attendance/", views.attendance_set, name="attendance"),
     path("standups/meetings/<int:meeting_pk>/discussed/", views.discussed_set, name="discussed"),
     path("standups/meetings/<int:meeting_pk>/notes/", views.note_create, name="note-create"),
-    path("standups/notes/<int:note_pk>/edit/", views.note_edit, name="note-edit"),
-    path("standups/notes/<int:note_pk>/delete/", views.note_delete, name="note-delete"),
+    path("standups/notes/<int:standup_note_pk>/edit/", views.note_edit, name="note-edit"),
+    path("standups/notes/<int:standup_note_pk>/delete/", views.note_delete, name="note-delete"),
     path("standups/meetings/<int:meeting_pk>/actions/", views.action_create, name="action-create"),
-    path("standups/actions/<int:action_pk>/close/", views.action_close, name="action-close"),
+    path(
+        "standups/actions/<int:standup_action_pk>/close/", views.action_close, name="action-close"
+    ),
 ]

@@ -662,8 +662,8 @@ def note_create(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def note_edit(request: AuthedRequest, note_pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, note_pk, write=True)
+def note_edit(request: AuthedRequest, standup_note_pk: int) -> HttpResponse:
+    note = get_note_for_user(request.user, standup_note_pk, write=True)
     meeting = note.meeting
     form = NoteEditForm(request.POST or None, instance=note)
     if request.method == "POST" and form.is_valid():
@@ -694,8 +694,8 @@ def note_edit(request: AuthedRequest, note_pk: int) -> HttpResponse:
 
 
 @require_POST
-def note_delete(request: AuthedRequest, note_pk: int) -> HttpResponse:
-    note = get_note_for_user(request.user, note_pk, write=True)
+def note_delete(request: AuthedRequest, standup_note_pk: int) -> HttpResponse:
+    note = get_note_for_user(request.user, standup_note_pk, write=True)
     version = request.POST.get("version", "")
     try:
         if not version.isdigit():
@@ -747,8 +747,8 @@ def action_create(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
 
 
 @require_POST
-def action_close(request: AuthedRequest, action_pk: int) -> HttpResponse:
-    item = get_action_item_for_user(request.user, action_pk, write=True)
+def action_close(request: AuthedRequest, standup_action_pk: int) -> HttpResponse:
+    item = get_action_item_for_user(request.user, standup_action_pk, write=True)
     try:
         services.action_item_close(
             actor=request.user, item=item, done=request.POST.get("done") != "0"
