@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "synchrony.planning",
     "synchrony.calendars",
     "synchrony.timelines",
+    "synchrony.reviews",
     "synchrony.standups",
 ]
 

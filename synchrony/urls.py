@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("synchrony.launches.urls")),
     path("", include("synchrony.calendars.urls")),
     path("", include("synchrony.timelines.urls")),
+    path("", include("synchrony.reviews.urls")),
     path("", include("synchrony.standups.urls")),
     path("accounts/", include("synchrony.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -151,3 +151,41 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     title = factory.Sequence(lambda n: f"Milestone {n}")
     date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=5))
+
+
+class RetrospectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Retrospective"
+
+    project = factory.SubFactory(ProjectFactory)
+    facilitator = factory.SelfAttribute("project.owner")
+    created_by = factory.SelfAttribute("project.owner")
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Participant"
+
+    retrospective = factory.SubFactory(RetrospectiveFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Item"
+
+    retrospective = factory.SubFactory(RetrospectiveFactory)
+    prompt = "worked"
+    text = factory.Sequence(lambda n: f"Item {n}")
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reviews.Lesson"
+
+    retrospective = factory.SubFactory(RetrospectiveFactory)
+    project = factory.SelfAttribute("retrospective.project")
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    do_differently = "Check the webhook endpoint a day before go-live."
+    status = "published"
+    published_at = factory.LazyFunction(timezone.now)

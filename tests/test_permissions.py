@@ -28,6 +28,7 @@ from tests.factories import (
     MilestoneFactory,
     TaskFactory,
 )
+from tests.reviews.walk import review_objects, review_snapshot
 from tests.standups.walk import standup_objects, standup_snapshot
 
 # Pages that answer without a login, by design.
@@ -42,6 +43,7 @@ PUBLIC = {
     # Token URLs answer without a login; tests/calendars covers them.
     "calendars:feed",
     "calendars:shared",
+    "reviews:report",
 }
 
 
@@ -74,6 +76,7 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         "gate_pk": ReadinessGate.objects.create(launch=launch, title="G", owner=cast.manager).pk,
         "milestone_pk": MilestoneFactory(project=project).pk,
         **standup_objects(cast),
+        **review_objects(cast),
         # The manager's own saved filter and link: personal to them, 404 for anyone else.
         "filter_pk": (saved := SavedFilter.objects.create(owner=cast.manager, name="Mine")).pk,
         "link_pk": ShareLink.objects.create(saved_filter=saved, token_hash="x" * 64).pk,
@@ -108,6 +111,7 @@ def snapshot() -> tuple:
         SavedFilter.objects.count(),
         sorted(ShareLink.objects.values_list("pk", "revoked_at")),
         standup_snapshot(),
+        review_snapshot(),
     )
 
 
@@ -161,6 +165,10 @@ PERSONAL = {
     "timelines:team",
     "standups:list",
     "standups:create",
+    # The lessons library: published lessons are the whole workspace's (a draft is a 404
+    # outside its project: tests/reviews covers it).
+    "reviews:lessons",
+    "reviews:lesson",
 }
 
 

@@ -56,13 +56,18 @@ def exit_criteria(project: Project) -> list[Criterion]:
             ),
         ]
     open_tasks = [t for t in tasks if t.status != TaskStatus.DONE]
-    return [
+    criteria = [
         Criterion(
             f"Every {Stage(stage).label} task done",
             not open_tasks,
             f"{len(open_tasks)} open: " + ", ".join(t.title for t in open_tasks[:5]),
         )
     ]
+    if stage == Stage.REVIEW:
+        from synchrony.reviews.selectors import review_exit_criteria
+
+        criteria += review_exit_criteria(project)
+    return criteria
 
 
 def missing_criteria(project: Project) -> list[Criterion]:

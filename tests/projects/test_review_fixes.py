@@ -25,7 +25,11 @@ def test_a_closed_project_can_be_reopened_from_its_page(cast):
     Project.objects.filter(pk=cast.project.pk).update(stage=Stage.REVIEW)
     client = client_for(cast.manager)
     move = reverse("projects:move", args=[cast.project.pk])
-    client.post(move, {"to_stage": "closed", "expected_stage": "review", "reason": "Done."})
+    # No retrospective was held: closing overrides that exit criterion, with a reason.
+    client.post(
+        move,
+        {"to_stage": "closed", "expected_stage": "review", "reason": "Done.", "override": "on"},
+    )
     cast.project.refresh_from_db()
     assert cast.project.stage == Stage.CLOSED
     page = client.get(cast.project.get_absolute_url()).content.decode()
