@@ -148,10 +148,10 @@
       section().querySelector("#section-title")?.focus();
       return;
     }
-    if (focused) {
-      const again = document.getElementById(focused);
-      if (again && again !== document.activeElement) again.focus();
-    }
+    // Only when the swap took the focus away (it is back on the body): a key pressed
+    // meanwhile has moved it on, and that wins.
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (focused && lost) document.getElementById(focused)?.focus();
   });
   // Back and forward through pushed sections restore the page from history; restart the clock.
   document.addEventListener("htmx:historyRestore", startTimer);

@@ -312,9 +312,15 @@ def upcoming_meeting(*, series: StandupSeries, now: dt.datetime) -> Meeting:
     running = series.meetings.filter(status=MeetingStatus.RUNNING).first()
     if running is not None:
         return running
-    # A meeting within its scheduled time still counts as the next one.
-    occurrence = next_occurrence(series.rule, now - dt.timedelta(minutes=series.duration_minutes))
-    return meeting_open(series=series, local_date=occurrence.local_date)
+    # A meeting within its scheduled time still counts as the next one; one held early
+    # (or skipped) does not.
+    after = now - dt.timedelta(minutes=series.duration_minutes)
+    while True:
+        occurrence = next_occurrence(series.rule, after)
+        meeting = meeting_open(series=series, local_date=occurrence.local_date)
+        if meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.RUNNING):
+            return meeting
+        after = occurrence.starts_at
 
 
 def _locked(meeting: Meeting) -> Meeting:

@@ -1,0 +1,269 @@
+"""A whole stand-up in facilitator mode, run from the keyboard.
+
+The manager writes the agenda, starts the meeting, takes attendance, walks the sections
+with the arrow keys, marks items discussed, notes a decision, creates two action items
+(each becomes a task on the project) and ends the meeting. The summary goes out by
+e-mail, the tasks are on the project, and the next agenda carries them over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from synchrony.launches.models import LaunchStatus, ReadinessGate
+from synchrony.planning.models import Task, TaskStatus
+from synchrony.projects.models import Project, Stage
+from synchrony.standups.models import ActionItem, Agenda, DiscussedItem, Meeting, MeetingNote
+from tests.browser.conftest import assert_accessible, shot, wait_for_htmx
+from tests.factories import LaunchFactory, TaskFactory
+from tests.standups.conftest import make_series
+from tests.standups.test_agenda import deliver_emails
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def heading(page: Page):
+    return page.locator("#section-title")
+
+
+def go_to_section(page: Page, title: str) -> None:
+    """Press → until the section of that title is shown."""
+    for _ in range(12):
+        if title in heading(page).inner_text():
+            return
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(100)
+        wait_for_htmx(page)
+    expect(heading(page)).to_contain_text(title)
+
+
+def test_a_whole_stand_up_from_the_keyboard(live_server, page_for, cast):
+    Project.objects.filter(pk=cast.project.pk).update(stage=Stage.ACTIVATION)
+    cast.manager.first_name, cast.manager.last_name = "Mara", "Quist"
+    cast.manager.save()
+    cast.contributor.first_name, cast.contributor.last_name = "Cole", "Brandt"
+    cast.contributor.save()
+    cast.viewer.first_name, cast.viewer.last_name = "Vera", "Sales"
+    cast.viewer.save()
+    today = timezone.localdate()
+    overdue = TaskFactory(
+        project=cast.project,
+        title="Write the launch FAQ",
+        owner=cast.contributor,
+        due_date=today - dt.timedelta(days=2),
+    )
+    TaskFactory(
+        project=cast.project,
+        title="Record the demo video",
+        owner=cast.contributor,
+        status=TaskStatus.BLOCKED,
+        blocked_reason="Studio booked out",
+    )
+    launch = LaunchFactory(
+        project=cast.project,
+        name="Spring launch",
+        status=LaunchStatus.SCHEDULED,
+        go_live=timezone.now() + dt.timedelta(days=5),
+    )
+    ReadinessGate.objects.create(launch=launch, title="Sales briefed", owner=cast.manager)
+    tomorrow = today + dt.timedelta(days=1)
+    series = make_series(
+        cast,
+        weekday=tomorrow.weekday(),
+        starts_on=tomorrow - dt.timedelta(days=14),
+        local_time=dt.time(9, 30),
+    )
+
+    page = page_for(cast.manager)
+    page.goto(f"{live_server.url}/standups/{series.pk}/")
+    page.get_by_role("button", name="Write the next agenda now").click()
+    expect(page.get_by_text("Agenda written from the latest data.")).to_be_visible()
+    agenda = page.locator(".agenda-doc")
+    expect(agenda).to_contain_text("Write the launch FAQ")
+    expect(agenda).to_contain_text("Blocked: Studio booked out")
+    expect(agenda).to_contain_text("Spring launch")
+    assert_accessible(page, "the meeting page before it starts")
+    shot(page, "standup-agenda")
+    meeting = Meeting.objects.get(series=series, local_date=tomorrow)
+
+    page.get_by_role("button", name="Start it now, early").click()
+    expect(page.get_by_role("heading", name="Facilitator mode")).to_be_visible()
+    wait_for_htmx(page)
+    expect(heading(page)).to_contain_text("Who is here")
+    expect(page.locator(".timer")).to_be_visible()
+    expect(page.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
+
+    # Attendance: j moves to the next person, x marks them present.
+    for _ in range(2):
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+    expect(page.locator("#present-count")).to_have_text("2 present")
+    assert_accessible(page, "facilitator mode")
+
+    # Cole's section: the overdue task is discussed, with a note about it.
+    go_to_section(page, "Cole Brandt")
+    page.keyboard.press("j")
+    expect(page.locator(f"#mark-task-{overdue.pk}")).to_be_focused()
+    page.keyboard.press("x")
+    expect(page.locator(f"#mark-task-{overdue.pk}")).to_be_checked()
+    page.keyboard.press("n")
+    expect(page.locator("#note-body")).to_be_focused()
+    expect(page.locator("#note-about")).to_contain_text("Write the launch FAQ")
+    page.keyboard.type("Legal must see it before it goes out.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#notes")).to_contain_text("Legal must see it before it goes out.")
+    expect(page.locator("#note-body")).to_have_value("")
+    expect(page.locator("#note-body")).to_be_focused()  # ready for the next one
+
+    # The first action item, owned by Cole (the section's person) and dated.
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator("#action_title")).to_be_focused()
+    page.keyboard.type("Send the FAQ to Legal")
+    expect(page.locator("#action_owner")).to_have_value(str(cast.contributor.pk))
+    page.fill("#action_due_date", (today + dt.timedelta(days=3)).isoformat())
+    page.locator("#action_title").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#actions")).to_contain_text("Send the FAQ to Legal")
+    expect(page.locator("#action_title")).to_have_value("")
+    expect(page.locator("#action_title")).to_be_focused()
+    shot(page, "standup-facilitator-person")
+
+    # Launches: a decision, then the second action item, for Mara, about the launch.
+    page.keyboard.press("Escape")
+    go_to_section(page, "Launches")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("d")
+    expect(page.locator("#note-kind-decision")).to_be_checked()
+    page.keyboard.type("The launch stays on its date.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#notes")).to_contain_text("The launch stays on its date.")
+    expect(page.locator("#note-body")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    page.keyboard.type("Brief sales on the launch")
+    page.keyboard.press("Tab")
+    expect(page.locator("#action_owner")).to_be_focused()
+    page.keyboard.type("Mara")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#actions")).to_contain_text("Brief sales on the launch")
+    expect(page.locator("#actions")).to_contain_text("Mara Quist")
+    expect(page.locator("#action_title")).to_be_focused()
+
+    # The overview on the left counts what was discussed.
+    expect(page.locator("#discussed-count")).to_contain_text("2 of")
+
+    # Wrap-up, and end the meeting from the keyboard.
+    page.keyboard.press("Escape")
+    go_to_section(page, "Wrap-up")
+    expect(page.locator("#run-section")).to_contain_text("The launch stays on its date.")
+    expect(page.locator("#run-section")).to_contain_text("Send the FAQ to Legal")
+    shot(page, "standup-facilitator-wrap-up")
+    page.keyboard.press("Tab")
+    expect(page.locator("#end-meeting")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Meeting ended after")).to_be_visible()
+    expect(page.get_by_role("heading", name="The record")).to_be_visible()
+    record = page.locator(".record")
+    expect(record).to_contain_text("Present")
+    expect(record).to_contain_text("The launch stays on its date.")
+    expect(record.get_by_role("link", name=f"on {cast.project.name}")).to_have_count(2)
+    assert_accessible(page, "the meeting's record")
+    shot(page, "standup-record")
+
+    # The record in the database.
+    meeting.refresh_from_db()
+    assert meeting.status == "ended" and meeting.ended_by == cast.manager
+    assert meeting.attendance.filter(present=True).count() == 2
+    assert DiscussedItem.objects.filter(meeting=meeting).count() == 2
+    assert MeetingNote.objects.filter(meeting=meeting, kind="decision").count() == 1
+    items = {a.title: a for a in ActionItem.objects.filter(meeting=meeting)}
+    assert set(items) == {"Send the FAQ to Legal", "Brief sales on the launch"}
+    faq, brief = items["Send the FAQ to Legal"], items["Brief sales on the launch"]
+    assert faq.item_key == f"task-{overdue.pk}" and brief.item_key == f"launch-{launch.pk}"
+
+    # Two tasks on the project, owned and dated as agreed, in its current stage.
+    tasks = {t.title: t for t in Task.objects.filter(pk__in=[faq.task_id, brief.task_id])}
+    assert tasks["Send the FAQ to Legal"].owner == cast.contributor
+    assert tasks["Send the FAQ to Legal"].due_date == today + dt.timedelta(days=3)
+    assert tasks["Brief sales on the launch"].owner == cast.manager
+    assert {t.project_id for t in tasks.values()} == {cast.project.pk}
+    page.goto(f"{live_server.url}/projects/{cast.project.pk}/stage/activation/")
+    expect(page.locator("#tasks")).to_contain_text("Send the FAQ to Legal")
+    expect(page.locator("#tasks")).to_contain_text("Brief sales on the launch")
+
+    # The summary, by e-mail, to every attendee.
+    deliver_emails()
+    summaries = [m for m in mail.outbox if m.subject.startswith("[Synchrony] Summary:")]
+    assert sorted(m.to[0] for m in summaries) == sorted(
+        u.email for u in (cast.manager, cast.contributor, cast.viewer)
+    )
+    body = summaries[0].body
+    assert "- The launch stays on its date." in body
+    assert "- Send the FAQ to Legal — Cole Brandt, due" in body
+    assert "- Brief sales on the launch — Mara Quist" in body
+    assert "Absent: " in body
+
+    # The next agenda carries both action items over.
+    page.goto(f"{live_server.url}/standups/{series.pk}/")
+    page.get_by_role("button", name="Write the next agenda now").click()
+    expect(page.get_by_text("Agenda written from the latest data.")).to_be_visible()
+    following = Meeting.objects.get(series=series, local_date=tomorrow + dt.timedelta(days=7))
+    carried = [a["title"] for a in Agenda.objects.get(meeting=following).data["actions"]]
+    assert carried == ["Send the FAQ to Legal", "Brief sales on the launch"]
+    section = page.locator("#agenda-actions").locator("xpath=..")
+    expect(section).to_contain_text("Send the FAQ to Legal")
+    expect(section).to_contain_text("Brief sales on the launch")
+
+
+def test_two_facilitators_on_one_note_see_the_conflict_and_lose_nothing(
+    live_server, page_for, cast
+):
+    from synchrony.projects.models import Membership, Role
+    from synchrony.standups import services
+
+    Membership.objects.filter(user=cast.contributor).update(role=Role.MANAGER)
+    cast.contributor.first_name, cast.contributor.last_name = "Cole", "Brandt"
+    cast.contributor.save()
+    today = timezone.localdate()
+    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
+    meeting = services.upcoming_meeting(series=series, now=timezone.now())
+    services.meeting_start(actor=cast.manager, meeting=meeting)
+    note = services.note_create(
+        actor=cast.manager, meeting=meeting, section="actions", kind="note", body="First draft"
+    )
+    url = f"{live_server.url}/standups/meetings/{meeting.pk}/run/?section=actions"
+
+    first, second = page_for(cast.manager), page_for(cast.contributor)
+    for page in (first, second):
+        page.goto(url)
+        wait_for_htmx(page)
+        page.locator(f"#note-{note.pk}").get_by_role("link", name="Edit").click()
+        expect(page.locator(f"#meetingnote{note.pk}_body")).to_be_visible()
+
+    second.fill(f"#meetingnote{note.pk}_body", "Agreed: ship on Friday")
+    second.locator(f"#note-{note.pk}").get_by_role("button", name="Save").click()
+    expect(second.locator("#notes")).to_contain_text("Agreed: ship on Friday")
+
+    first.fill(f"#meetingnote{note.pk}_body", "Ship on Monday")
+    first.locator(f"#note-{note.pk}").get_by_role("button", name="Save").click()
+    error = first.locator(f"#note-{note.pk} .form-error")
+    expect(error).to_contain_text("Not saved: this note changed since you opened it.")
+    expect(error).to_contain_text("Cole Brandt")
+    # The other facilitator's text is in the field, with this one's quoted beside it.
+    expect(first.locator(f"#meetingnote{note.pk}_body")).to_have_value("Agreed: ship on Friday")
+    expect(first.locator(f"#note-{note.pk}")).to_contain_text(
+        "Changed by someone else meanwhile. You had entered: “Ship on Monday”"
+    )
+    shot(first, "standup-stale-note")
+    note.refresh_from_db()
+    assert (note.body, note.version) == ("Agreed: ship on Friday", 2)
