@@ -10,7 +10,7 @@ export UV_LINK_MODE := copy
 # Two workers for two cores; each has its own test database and Celery queue.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test install lint format check-deploy bench clean
+.PHONY: run test install lint format check-deploy bench bench-launches clean
 
 ## make run — install what is needed, migrate, load the demo when empty, start web + worker + beat.
 run: install
@@ -66,6 +66,10 @@ check-deploy: install
 ## make bench — issue 3's speed figures on a generated data set, into benchmarks/results/ (see benchmarks/README.md).
 bench: install chromium
 	$(PY) -m benchmarks.run
+
+## make bench-launches — issue 4's launch timing: the real worker and beat fire 3 rounds of 100 launches × 10 webhooks (about 6 min; see benchmarks/README.md).
+bench-launches: install
+	$(PY) -m benchmarks.launches
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
