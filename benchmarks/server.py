@@ -138,15 +138,21 @@ class Result:
     floor_bytes: int | None = None
     view_ms: list[float] = field(default_factory=list)
     floor_ms: list[float] = field(default_factory=list)
+    # CPU time of this process for each page run: what the page costs in Python,
+    # whatever else the machine is doing (PostgreSQL's own time is not in it).
+    cpu_ms: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("view_ms", "floor_ms")}
+        lists = ("view_ms", "floor_ms", "cpu_ms")
+        out = {k: v for k, v in asdict(self).items() if k not in lists}
         out |= {f"view_{k}": v for k, v in stats(self.view_ms).items()}
         out |= {f"floor_{k}": v for k, v in stats(self.floor_ms).items()}
+        out |= {f"cpu_{k}": v for k, v in stats(self.cpu_ms).items()}
         view_p95, floor_p95 = out.get("view_p95"), out.get("floor_p95")
         out["ratio_p95"] = round(view_p95 / floor_p95, 1) if view_p95 and floor_p95 else None
         out["view_ms"] = [round(x, 2) for x in self.view_ms]
         out["floor_ms"] = [round(x, 2) for x in self.floor_ms]
+        out["cpu_ms"] = [round(x, 2) for x in self.cpu_ms]
         return out
 
 
@@ -245,15 +251,16 @@ def measure(
             gc.collect()
             gc.freeze()
             for _ in range(runs):
-                t0 = time.perf_counter()
+                c0, t0 = time.process_time(), time.perf_counter()
                 client.get(case.url)
                 gc.collect()
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 result.floor_rows, result.floor_bytes = run_floor()
                 gc.collect()
                 t2 = time.perf_counter()
                 result.view_ms.append((t1 - t0) * 1000)
                 result.floor_ms.append((t2 - t1) * 1000)
+                result.cpu_ms.append((c1 - c0) * 1000)
         except Exception as error:  # a page being built by someone else: report, go on
             result.error = f"{type(error).__name__}: {error}"[:500]
             log(f"  {case.name}: {result.error}")
@@ -264,6 +271,6 @@ def measure(
         log(
             f"  {case.name:<20} {result.queries:>3} queries  p50 {s['view_p50']:>7.1f} ms"
             f"  p95 {s['view_p95']:>7.1f} ms  floor p95 {s['floor_p95']:>6.1f} ms"
-            f"  ×{s['ratio_p95']}"
+            f"  ×{s['ratio_p95']}  CPU p50 {s['cpu_p50']:>6.1f} ms"
         )
     return results
