@@ -11,4 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synchrony.settings")
 warnings.filterwarnings(
     "ignore", message="StreamingHttpResponse must consume synchronous iterators"
 )
-application = get_asgi_application()
+from synchrony.lib.body_limit import limit_body  # noqa: E402 (needs the settings module)
+
+# Too large a body is refused from its Content-Length, before Django reads it to disk.
+application = limit_body(get_asgi_application())

@@ -38,4 +38,10 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=5),
         "options": {"expires": 240},
     },
+    # Goals against their trajectory; also run after every import. Idempotent: a status
+    # already recorded tells nobody again.
+    "evaluate-goals": {
+        "task": "synchrony.performance.tasks.evaluate_all_goals",
+        "schedule": crontab(minute=15, hour=6),
+    },
 }

@@ -55,6 +55,8 @@ LAUNCH_PREFLIGHT_OFFSETS = env.list("LAUNCH_PREFLIGHT_OFFSETS", [86400, 3600, 30
 LAUNCH_RETRY_BASE_SECONDS = env.float("LAUNCH_RETRY_BASE_SECONDS", 2.0)
 # Stand-up agendas are written this many hours before each meeting (and on demand).
 STANDUP_AGENDA_LEAD_HOURS = env.float("STANDUP_AGENDA_LEAD_HOURS", 24.0)
+# Metric CSV files up to this size are accepted; bigger ones are refused before reading.
+METRICS_UPLOAD_MAX_BYTES = env.int("METRICS_UPLOAD_MAX_BYTES", 20_000_000)
 
 try:
     env.seal()
@@ -108,9 +110,12 @@ INSTALLED_APPS = [
     "synchrony.timelines",
     "synchrony.reviews",
     "synchrony.standups",
+    "synchrony.api",
+    "synchrony.performance",
 ]
 
 MIDDLEWARE = [
+    "synchrony.lib.body_limit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,6 +190,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Request limits: a form post is small; anything bigger is an error, not a load.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
+# Any request body: the largest metrics file plus room for the form around it. An API
+# batch of 10,000 samples is about 1.5 MB.
+MAX_REQUEST_BYTES = METRICS_UPLOAD_MAX_BYTES + 100_000
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

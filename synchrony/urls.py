@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("synchrony.timelines.urls")),
     path("", include("synchrony.reviews.urls")),
     path("", include("synchrony.standups.urls")),
+    path("", include("synchrony.performance.urls")),
+    path("", include("synchrony.api.urls")),
     path("accounts/", include("synchrony.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health, name="health"),

@@ -28,6 +28,13 @@ from tests.factories import (
     MilestoneFactory,
     TaskFactory,
 )
+from tests.performance.walk import (
+    PERFORMANCE_OWNED,
+    PERFORMANCE_PERSONAL,
+    PERFORMANCE_PUBLIC,
+    performance_objects,
+    performance_snapshot,
+)
 from tests.reviews.walk import review_objects, review_snapshot
 from tests.standups.walk import standup_objects, standup_snapshot
 
@@ -44,6 +51,7 @@ PUBLIC = {
     "calendars:feed",
     "calendars:shared",
     "reviews:report",
+    *PERFORMANCE_PUBLIC,
 }
 
 
@@ -77,6 +85,7 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         "milestone_pk": MilestoneFactory(project=project).pk,
         **standup_objects(cast),
         **review_objects(cast),
+        **performance_objects(cast),
         # The manager's own saved filter and link: personal to them, 404 for anyone else.
         "filter_pk": (saved := SavedFilter.objects.create(owner=cast.manager, name="Mine")).pk,
         "link_pk": ShareLink.objects.create(saved_filter=saved, token_hash="x" * 64).pk,
@@ -112,6 +121,7 @@ def snapshot() -> tuple:
         sorted(ShareLink.objects.values_list("pk", "revoked_at")),
         standup_snapshot(),
         review_snapshot(),
+        performance_snapshot(),
     )
 
 
@@ -145,9 +155,11 @@ OWNED = {
     "calendars:filter-delete",
     "calendars:share-create",
     "calendars:share-revoke",
+    *PERFORMANCE_OWNED,
 }
 
 PERSONAL = {
+    *PERFORMANCE_PERSONAL,
     "projects:dashboard",
     "projects:list",
     "projects:create",

@@ -53,6 +53,7 @@ class NotificationKind(models.TextChoices):
     LAUNCH_STEP = "launch_step", "A launch needs a manual step from me"
     STANDUP_AGENDA = "standup_agenda", "A stand-up I attend has its agenda (or is skipped)"
     STANDUP_SUMMARY = "standup_summary", "The summary of a stand-up I attend"
+    GOAL_OFF_TRACK = "goal_off_track", "A goal of my project fell behind its trajectory"
 
 
 class Notification(models.Model):

@@ -1,0 +1,106 @@
+"""Personal API tokens and the metrics ingestion endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.test import Client
+from django.urls import reverse
+
+from synchrony.api.models import ApiToken
+from synchrony.api.services import token_create
+from synchrony.performance.models import MetricSample
+from tests.conftest import client_for
+
+URL = "/api/v1/metrics/samples/"
+
+
+def post(token, body):
+    data = body if isinstance(body, str) else json.dumps(body)
+    return Client().post(
+        URL, data, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+
+def batch(perf, n=3):
+    return {
+        "samples": [
+            {
+                "project": perf.project.pk,
+                "channel": perf.ads.pk,
+                "metric": metric,
+                "date": (perf.today - dt.timedelta(days=d)).isoformat(),
+                "value": 10 + d,
+                "source": "ads-api",
+            }
+            for d in range(1, n + 1)
+            for metric in ("clicks", "spend")
+        ]
+    }
+
+
+def test_a_token_is_shown_once_and_only_its_hash_is_kept(cast):
+    client = client_for(cast.manager)
+    response = client.post(reverse("api:tokens"), {"name": "Ads importer"})
+    token = response.context["new_token"]
+    assert token.startswith("syn_")
+    stored = ApiToken.objects.get()
+    assert token not in stored.token_hash and len(stored.token_hash) == 64
+    assert token not in client.get(reverse("api:tokens")).content.decode()
+
+
+def test_the_same_batch_twice_changes_nothing(cast, perf):
+    _, token = token_create(actor=cast.contributor, name="importer")
+    first = post(token, batch(perf))
+    assert first.status_code == 200 and first.json() == {"saved": 6}
+    before = sorted(MetricSample.objects.values_list("pk", "metric", "date", "value"))
+    second = post(token, batch(perf))
+    assert second.status_code == 200
+    assert sorted(MetricSample.objects.values_list("pk", "metric", "date", "value")) == before
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_a_batch_with_one_bad_row_saves_nothing_and_names_it(cast, perf):
+    _, token = token_create(actor=cast.manager, name="importer")
+    body = batch(perf)
+    body["samples"][3]["value"] = -5
+    body["samples"][4]["metric"] = "likes"
+    response = post(token, body)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 4, "field": "value", "message": "An amount cannot be negative."},
+        {
+            "row": 5,
+            "field": "metric",
+            "message": "Unknown metric “likes”. Known here: clicks, conversions, impressions, "
+            "leads, revenue, spend.",
+        },
+    ]
+    assert not MetricSample.objects.exists()
+
+
+def test_malformed_json_and_wrong_shapes_are_400_with_a_reason(cast, perf):
+    _, token = token_create(actor=cast.manager, name="importer")
+    for body in ('{"samples": [', "42", '{"samples": []}', '["x"]'):
+        response = post(token, body)
+        assert response.status_code == 400, body
+        assert response.json()["detail"]
+
+
+def test_more_than_10000_samples_are_refused(cast, perf):
+    _, token = token_create(actor=cast.manager, name="importer")
+    response = post(token, [{"metric": "leads"}] * 10_001)
+    assert response.status_code == 413
+    assert "At most 10,000" in response.json()["detail"]
+
+
+def test_revoked_read_only_and_missing_tokens_cannot_write(cast, perf):
+    api_token, token = token_create(actor=cast.manager, name="importer")
+    _, read_only = token_create(actor=cast.manager, name="reader", read_only=True)
+    assert post(read_only, batch(perf)).status_code == 403
+    assert Client().post(URL, batch(perf), content_type="application/json").status_code == 401
+    assert post("syn_nope", batch(perf)).status_code == 401
+    client_for(cast.manager).post(reverse("api:token-revoke", args=[api_token.pk]))
+    assert post(token, batch(perf)).status_code == 401
+    assert not MetricSample.objects.exists()
