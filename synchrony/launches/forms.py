@@ -28,8 +28,8 @@ class LaunchForm(VersionedModelForm):
 
     class Meta:
         model = Launch
-        fields = ["name", "local_date", "local_time", "time_zone", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        fields = ["name", "local_date", "local_time", "time_zone", "policy", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "policy": forms.RadioSelect}
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -49,6 +49,31 @@ class LaunchForm(VersionedModelForm):
             "local_go_live": dt.datetime.combine(data["local_date"], data["local_time"]),
             "time_zone": data["time_zone"],
         }
+
+
+class ChannelForm(forms.ModelForm):
+    """How a channel goes out; its owner or an admin sets it (services.channel_update)."""
+
+    class Meta:
+        model = Channel
+        fields = ["adapter", "endpoint_url", "recipients", "timeout_seconds", "max_attempts"]
+        labels = {
+            "adapter": "Sent by",
+            "timeout_seconds": "Timeout (seconds)",
+            "max_attempts": "Attempts at most",
+        }
+        help_texts = {
+            "endpoint_url": "Webhook and Slack channels: an http:// or https:// address.",
+            "timeout_seconds": "How long one attempt waits for an answer (1–30).",
+            "max_attempts": "Failed attempts are retried with backoff up to this many (1–10).",
+        }
+        widgets = {"endpoint_url": forms.URLInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "channel_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["timeout_seconds"].widget.attrs.update(min=1, max=30)
+        self.fields["max_attempts"].widget.attrs.update(min=1, max=10)
 
 
 class MoveForm(forms.Form):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from synchrony.launches.models import Activation, Launch, Milestone, ReadinessGate
+from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
 from synchrony.projects.models import Role
 from synchrony.projects.selectors import get_project_for_user, projects_for_user
 
@@ -30,8 +30,14 @@ def get_launch_for_user(user: User, pk: int, *, write: bool = False) -> Launch:
     return launch
 
 
-def get_activation_for_user(user: User, pk: int, *, write: bool = False) -> Activation:
-    """An activation is read and changed with its launch."""
+def get_activation_for_user(
+    user: User, pk: int, *, write: bool = False, tick: bool = False
+) -> Activation:
+    """An activation is read and changed with its launch.
+
+    `write` is the managers' right (content, retry); `tick` is saying a step went out,
+    which the channel's owner may do too (see can_tick).
+    """
     activation = (
         Activation.objects.select_related("channel")
         .filter(pk=pk, launch__project__in=projects_for_user(user))
@@ -40,7 +46,34 @@ def get_activation_for_user(user: User, pk: int, *, write: bool = False) -> Acti
     if activation is None:
         raise Http404("No such activation.")
     activation.launch = get_launch_for_user(user, activation.launch_id, write=write)
+    if tick and not can_tick(user, activation):
+        raise PermissionDenied("Only the channel's owner or a project manager ticks this off.")
     return activation
+
+
+def can_tick(user: User, activation: Activation) -> bool:
+    """Who says a manual step (or one of unknown fate) went out: the channel's owner,
+    who is accountable for it, and the project's managers."""
+    project = activation.launch.project
+    if project.is_closed:
+        return False
+    return project.user_role == Role.MANAGER or activation.channel.owner_id == user.pk
+
+
+def can_edit_channel(user: User, channel: Channel) -> bool:
+    """A channel's settings (adapter, endpoint, secret) belong to its owner and to staff."""
+    return user.is_staff or channel.owner_id == user.pk
+
+
+def get_channel_for_user(user: User, pk: int, *, write: bool = False) -> Channel:
+    """Every signed-in user sees the channels (launches are planned on them); only the
+    owner or staff change one, and only they see its signing secret."""
+    channel = Channel.objects.select_related("owner").filter(pk=pk).first()
+    if channel is None:
+        raise Http404("No such channel.")
+    if write and not can_edit_channel(user, channel):
+        raise PermissionDenied("Only the channel's owner or an admin changes its settings.")
+    return channel
 
 
 def can_set_gate(user: User, gate: ReadinessGate) -> bool:

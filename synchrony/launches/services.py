@@ -13,18 +13,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from synchrony.activity.live import publish_change
-from synchrony.activity.services import record_created, record_deleted, update_versioned
+from synchrony.activity.services import (
+    describe,
+    record_created,
+    record_deleted,
+    record_event,
+    update_versioned,
+)
 from synchrony.launches import engine
-from synchrony.launches.adapters import encoded_payload
+from synchrony.launches.adapters import adapter_for, encoded_payload
 from synchrony.launches.conflicts import Conflict, conflicts_for
 from synchrony.launches.models import (
     Activation,
     ActivationState,
+    AdapterKind,
     Channel,
     Launch,
+    LaunchPolicy,
     LaunchStatus,
     Milestone,
     ReadinessGate,
+    new_signing_secret,
 )
 from synchrony.lib.wall_time import NonexistentTime, resolve
 
@@ -61,6 +70,7 @@ def launch_create(
     time_zone: str,
     channels: Iterable[Channel] = (),
     notes: str = "",
+    policy: str = LaunchPolicy.HOLD,
 ) -> tuple[Launch, list[Conflict]]:
     go_live, _ = _moment(local_go_live, time_zone)
     launch = Launch(
@@ -71,6 +81,7 @@ def launch_create(
         local_time=local_go_live.time().replace(tzinfo=None),
         time_zone=time_zone,
         notes=notes,
+        policy=policy,
         created_by=actor,
     )
     launch.full_clean()
@@ -143,7 +154,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
         LaunchStatus.SCHEDULED: {LaunchStatus.DRAFT, LaunchStatus.CANCELLED},
         LaunchStatus.HELD: {LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED},
     }
-    if status not in allowed.get(launch.status, set()):
+    if status not in allowed.get(LaunchStatus(launch.status), set()):
         raise ValidationError(
             f"A {launch.get_status_display().lower()} launch cannot become "
             f"{LaunchStatus(status).label.lower()}."
@@ -176,6 +187,26 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
         )
         publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
     return updated
+
+
+def activation_retry(*, actor: User, activation: Activation) -> None:
+    """A manager asks for one more attempt (the engine refuses what cannot be retried)."""
+    engine.retry_now(activation=activation, actor=actor)
+    # The engine announces a change of the launch's status; the activation's own change
+    # (failed → retrying) is news to every open control room too.
+    launch = activation.launch
+    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
+
+
+def activation_tick(*, actor: User, activation: Activation) -> None:
+    """The owner (or a manager) says a manual or unknown step went out."""
+    if not engine.manual_step_done(activation=activation, actor=actor):
+        raise ValidationError(
+            "There is nothing to tick off: this step is not waiting for anyone "
+            "(it may have been ticked off already)."
+        )
+    launch = activation.launch
+    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
 
 
 def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: Any) -> Activation:
@@ -282,3 +313,100 @@ def milestone_delete(*, actor: User, milestone: Milestone) -> None:
         publish_change(
             kind="milestone", obj_id=milestone.pk, project_id=milestone.project_id, actor=actor
         )
+
+
+# ── Channels ──────────────────────────────────────────────────────────────────
+
+CHANNEL_SETTINGS = ("adapter", "endpoint_url", "recipients", "timeout_seconds", "max_attempts")
+SECRET_GRACE = dt.timedelta(hours=24)
+
+
+def check_channel(channel: Channel) -> None:
+    """Refuse settings the channel could not go out with, each message at its field.
+
+    The model checks the endpoint URL (public http/https only, synchrony.lib.outbound)
+    and what each adapter needs; the e-mail adapter also checks every recipient.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        channel.full_clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if channel.adapter == AdapterKind.EMAIL and "recipients" not in errors:
+        for problem in adapter_for(channel).channel_problems(channel):
+            errors.setdefault("recipients", []).append(f"This channel {problem}.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def channel_update(*, actor: User, channel: Channel, changes: dict[str, Any]) -> Channel:
+    """How a channel goes out. Nothing is saved unless every setting is valid.
+
+    Channels carry no version: the row is locked for the check and the write, and
+    every change is in the activity log with who made it.
+    """
+    unknown = set(changes) - set(CHANNEL_SETTINGS)
+    if unknown:
+        raise ValueError(f"not channel settings: {sorted(unknown)}")
+    with transaction.atomic():
+        current = Channel.objects.select_for_update().get(pk=channel.pk)
+        diff = {}
+        for name, value in changes.items():
+            before = getattr(current, name)
+            if before != value:
+                label = getattr(Channel._meta.get_field(name), "verbose_name", name)
+                diff[name] = {
+                    "label": str(label).capitalize(),
+                    "before": describe(current, name, before),
+                    "after": describe(current, name, value),
+                }
+                setattr(current, name, value)
+        check_channel(current)
+        if diff:
+            current.save(update_fields=list(diff))
+            record_event(actor=actor, project=None, verb="updated", target=current, changes=diff)
+    return current
+
+
+def channel_rotate_secret(*, actor: User, channel: Channel) -> Channel:
+    """A new signing secret; the previous one stays valid for a day.
+
+    Meanwhile every delivery carries both signatures, so receivers can switch over
+    without dropping one. Rotating again within the day drops the oldest secret.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = Channel.objects.select_for_update().get(pk=channel.pk)
+        current.previous_secret = current.signing_secret
+        current.previous_secret_until = now + SECRET_GRACE
+        current.signing_secret = new_signing_secret()
+        current.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])
+        # The secrets themselves never go into the log.
+        record_event(
+            actor=actor,
+            project=None,
+            verb="rotated the signing secret of",
+            target=current,
+            message="The previous secret stays valid for 24 hours.",
+        )
+    return current
+
+
+def channel_enable(*, actor: User, channel: Channel) -> Channel:
+    """Send on a channel again after its endpoint answered 410 Gone."""
+    with transaction.atomic():
+        current = Channel.objects.select_for_update().get(pk=channel.pk)
+        if current.disabled_at is None:
+            raise ValidationError("This channel is not disabled.")
+        reason = current.disabled_reason
+        current.disabled_at = None
+        current.disabled_reason = ""
+        current.save(update_fields=["disabled_at", "disabled_reason"])
+        record_event(
+            actor=actor,
+            project=None,
+            verb="re-enabled",
+            target=current,
+            message=f"It had been disabled: {reason}",
+        )
+    return current

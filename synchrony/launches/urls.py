@@ -7,6 +7,10 @@ from synchrony.launches import views
 app_name = "launches"
 urlpatterns = [
     path("channels/", views.channel_list, name="channels"),
+    path("channels/<int:channel_pk>/settings/", views.channel_edit, name="channel-edit"),
+    path("channels/<int:channel_pk>/rotate-secret/", views.channel_rotate, name="channel-rotate"),
+    path("channels/<int:channel_pk>/enable/", views.channel_enable, name="channel-enable"),
+    path("launches/sync-health/", views.sync_health, name="sync-health"),
     path("projects/<int:pk>/launches/", views.project_launches, name="project"),
     path("projects/<int:pk>/launches/new/", views.launch_create, name="create"),
     path("projects/<int:pk>/milestones/new/", views.milestone_create, name="milestone-create"),
@@ -20,6 +24,8 @@ urlpatterns = [
     path(
         "activations/<int:activation_pk>/remove/", views.activation_remove, name="activation-remove"
     ),
+    path("activations/<int:activation_pk>/retry/", views.activation_retry, name="activation-retry"),
+    path("activations/<int:activation_pk>/done/", views.activation_done, name="activation-done"),
     path("launches/<int:launch_pk>/gates/", views.gate_create, name="gate-create"),
     path("gates/<int:gate_pk>/status/", views.gate_status, name="gate-status"),
 ]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,18 +11,24 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors
+from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
-from synchrony.launches import services
+from synchrony.launches import health, services
+from synchrony.launches.adapters import adapter_for
 from synchrony.launches.conflicts import conflicts_for
 from synchrony.launches.forms import (
     ActivationForm,
     AddChannelForm,
+    ChannelForm,
     GateForm,
     GateStatusForm,
     LaunchForm,
@@ -28,10 +36,21 @@ from synchrony.launches.forms import (
     MoveForm,
     StatusForm,
 )
-from synchrony.launches.models import Activation, Channel, Launch, LaunchStatus
+from synchrony.launches.models import (
+    SUCCESS_STATES,
+    Activation,
+    ActivationState,
+    Channel,
+    DeliveryAttempt,
+    Launch,
+    LaunchStatus,
+)
 from synchrony.launches.selectors import (
+    can_edit_channel,
     can_set_gate,
+    can_tick,
     get_activation_for_user,
+    get_channel_for_user,
     get_gate_for_user,
     get_launch_for_user,
     get_milestone_for_user,
@@ -50,10 +69,78 @@ def _error_text(error: Exception) -> str:
 @require_GET
 def channel_list(request: AuthedRequest) -> HttpResponse:
     visible = projects_for_user(request.user)
-    channels = Channel.objects.select_related("owner").annotate(
-        my_projects=Count("projects", filter=Q(projects__in=visible), distinct=True)
+    channels = list(
+        Channel.objects.select_related("owner").annotate(
+            my_projects=Count("projects", filter=Q(projects__in=visible), distinct=True)
+        )
     )
-    return render(request, "launches/channel_list.html", {"channels": channels})
+    editable = {c.pk for c in channels if can_edit_channel(request.user, c)}
+    return render(
+        request, "launches/channel_list.html", {"channels": channels, "editable": editable}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache  # the page shows the signing secret
+def channel_edit(request: AuthedRequest, channel_pk: int) -> HttpResponse:
+    channel = get_channel_for_user(request.user, channel_pk, write=True)
+    # The form works on a copy: a refused save leaves the page's facts as they are.
+    form = ChannelForm(request.POST or None, instance=copy.copy(channel))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.channel_update(
+                actor=request.user,
+                channel=channel,
+                changes={name: form.cleaned_data[name] for name in services.CHANNEL_SETTINGS},
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{channel} settings saved.")
+            return redirect("launches:channel-edit", channel_pk=channel.pk)
+    history = ActivityEvent.objects.filter(
+        target_type=Channel._meta.label_lower, target_id=channel.pk
+    ).select_related("actor")[:10]
+    return render(
+        request,
+        "launches/channel_settings.html",
+        {"channel": channel, "form": form, "history": history, "now": timezone.now()},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def channel_rotate(request: AuthedRequest, channel_pk: int) -> HttpResponse:
+    channel = get_channel_for_user(request.user, channel_pk, write=True)
+    services.channel_rotate_secret(actor=request.user, channel=channel)
+    messages.success(
+        request,
+        "New signing secret made. The previous one stays valid for 24 hours: "
+        "deliveries carry both signatures until then.",
+    )
+    return redirect("launches:channel-edit", channel_pk=channel.pk)
+
+
+@require_POST
+def channel_enable(request: AuthedRequest, channel_pk: int) -> HttpResponse:
+    channel = get_channel_for_user(request.user, channel_pk, write=True)
+    try:
+        services.channel_enable(actor=request.user, channel=channel)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, f"{channel} is enabled again: failed activations can be retried.")
+    return redirect("launches:channel-edit", channel_pk=channel.pk)
+
+
+@require_GET
+def sync_health(request: AuthedRequest) -> HttpResponse:
+    now = timezone.now()
+    return render(
+        request,
+        "launches/sync_health.html",
+        {"health": health.sync_health(request.user, now=now), "now": now},
+    )
 
 
 @require_GET
@@ -101,6 +188,7 @@ def launch_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 project=project,
                 name=form.cleaned_data["name"],
                 notes=form.cleaned_data["notes"],
+                policy=form.cleaned_data["policy"],
                 channels=form.cleaned_data["channels"],
                 **form.moment(),
             )
@@ -115,46 +203,118 @@ def launch_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 def launch_detail(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    """The control room: the whole page, or (htmx) its live part or its countdown."""
     launch = get_launch_for_user(request.user, launch_pk)
+    if request.htmx and request.htmx.target == "countdown":
+        return render(
+            request,
+            "launches/launch_detail.html#countdown",
+            {"launch": launch, **_countdown(launch, timezone.now())},
+        )
     return _launch_page(request, launch)
 
 
+# The countdown ticks every second within this of go-live, else twice a minute.
+COUNTDOWN_CLOSE = dt.timedelta(hours=1)
+# Whose go-live is ahead (or just passed) and worth counting towards.
+COUNTING = (LaunchStatus.SCHEDULED, LaunchStatus.ARMED, LaunchStatus.FIRING)
+TICKABLE = (ActivationState.WAITING, ActivationState.OVERDUE, ActivationState.UNKNOWN)
+RETRYABLE = (ActivationState.FAILED, ActivationState.UNKNOWN)
+RETRYABLE_LAUNCH = (LaunchStatus.FIRING, LaunchStatus.PARTLY_LAUNCHED, LaunchStatus.FAILED)
+
+
+def _countdown(launch: Launch, now: dt.datetime) -> dict[str, Any]:
+    close = abs(launch.go_live - now) <= COUNTDOWN_CLOSE
+    return {"now": now, "counting": launch.status in COUNTING, "poll": "1s" if close else "30s"}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One channel's row in the control room, with what this user may do about it."""
+
+    activation: Activation
+    automated: bool
+    tickable: bool  # "Mark done" / "It went out"
+    retryable: bool
+    channel_editable: bool
+
+
 def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpResponse:
+    user = request.user
     project = launch.project
-    manage = project.user_role == Role.MANAGER and not project.is_closed and not launch.is_final
-    activations = list(launch.activations.select_related("channel", "channel__owner"))
+    manager = project.user_role == Role.MANAGER and not project.is_closed
+    # Planning stops when the engine takes the launch and for good once it is history.
+    plan = manager and not launch.is_final and not launch.is_going_out
+    activations = list(
+        launch.activations.select_related("channel__owner", "done_by").prefetch_related(
+            Prefetch("attempt_log", DeliveryAttempt.objects.order_by("number"))
+        )
+    )
+    deliveries = []
+    for activation in activations:
+        activation.launch = launch
+        automated = adapter_for(activation.channel).automated
+        deliveries.append(
+            Delivery(
+                activation=activation,
+                automated=automated,
+                tickable=activation.state in TICKABLE and can_tick(user, activation),
+                retryable=manager
+                and automated
+                and activation.state in RETRYABLE
+                and launch.status in RETRYABLE_LAUNCH,
+                channel_editable=can_edit_channel(user, activation.channel),
+            )
+        )
     gates = list(launch.gates.select_related("owner", "team"))
     for gate in gates:
         gate.launch = launch
-        gate.settable = can_set_gate(request.user, gate)
+    settable = {gate.pk for gate in gates if can_set_gate(user, gate)}
     used = {a.channel_id for a in activations}
+    context = {
+        "launch": launch,
+        "project": project,
+        "deliveries": deliveries,
+        "went_out": sum(a.state in SUCCESS_STATES for a in activations),
+        "gates": gates,
+        "settable_gates": settable,
+        "preflights": launch.preflights.all()[:3],
+        "conflicts": conflicts_for([launch])[launch.pk] if not launch.is_final else [],
+        "can_manage": plan,
+        "statuses": _next_statuses(launch) if manager else [],
+        "add_channel_form": AddChannelForm() if plan else None,
+        "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
+        "gate_form": forms.get("gate_form") or (GateForm() if plan else None),
+        **_countdown(launch, timezone.now()),
+    }
+    if request.htmx:
+        return render(request, "launches/launch_detail.html#live", context)
     return render(
         request,
         "launches/launch_detail.html",
-        {
-            "launch": launch,
-            "project": project,
-            "activations": activations,
-            "gates": gates,
-            "conflicts": conflicts_for([launch])[launch.pk],
-            "can_manage": manage,
-            "statuses": _next_statuses(launch) if manage else [],
-            "add_channel_form": AddChannelForm() if manage else None,
-            "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
-            "gate_form": forms.get("gate_form") or (GateForm() if manage else None),
-        },
+        context,
         status=422 if any(f.errors for f in forms.values()) else 200,
     )
 
 
 def _next_statuses(launch: Launch) -> list[tuple[str, str]]:
+    """The buttons a manager gets: (status, label)."""
     options = {
         LaunchStatus.DRAFT: [LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED],
         LaunchStatus.SCHEDULED: [LaunchStatus.DRAFT, LaunchStatus.CANCELLED],
         LaunchStatus.HELD: [LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED],
+        # The engine has it: cancelling stops whatever has not gone out yet.
+        LaunchStatus.ARMED: [LaunchStatus.CANCELLED],
+        LaunchStatus.FIRING: [LaunchStatus.CANCELLED],
     }
-    return [(s.value, s.label) for s in options.get(LaunchStatus(launch.status), [])]
+    labels = {
+        LaunchStatus.SCHEDULED: "Release" if launch.status == LaunchStatus.HELD else "Schedule",
+        LaunchStatus.DRAFT: "Back to draft",
+        LaunchStatus.CANCELLED: "Cancel launch",
+    }
+    return [(s.value, labels[s]) for s in options.get(LaunchStatus(launch.status), [])]
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,7 +322,7 @@ def launch_edit(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     launch = get_launch_for_user(request.user, launch_pk, write=True)
     form = LaunchForm(request.POST or None, instance=launch)
     if request.method == "POST" and form.is_valid():
-        changes = {"name": form.cleaned_data["name"], "notes": form.cleaned_data["notes"]}
+        changes = {name: form.cleaned_data[name] for name in ("name", "notes", "policy")}
         try:
             _, conflicts = services.launch_update(
                 actor=request.user,
@@ -171,7 +331,7 @@ def launch_edit(request: AuthedRequest, launch_pk: int) -> HttpResponse:
                 changes={**changes, **form.moment()},
             )
         except StaleEdit as error:
-            form = form.stale(error)
+            form = cast(LaunchForm, form.stale(error))
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -227,12 +387,41 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError("Choose a valid status.")
-        services.launch_set_status(actor=request.user, launch=launch, **form.cleaned_data)
+        updated = services.launch_set_status(actor=request.user, launch=launch, **form.cleaned_data)
     except (StaleEdit, ValidationError) as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Launch is now {form.cleaned_data['status'].replace('_', ' ')}.")
+        if form.cleaned_data["status"] == LaunchStatus.CANCELLED != updated.status:
+            messages.success(request, "Stopped: what had not gone out yet will not go out.")
+        else:
+            messages.success(request, f"Launch is now {updated.get_status_display().lower()}.")
     return redirect(launch.get_absolute_url())
+
+
+@require_POST
+def activation_retry(request: AuthedRequest, activation_pk: int) -> HttpResponse:
+    """One more attempt at a failed (or unknown) automated activation: managers."""
+    activation = get_activation_for_user(request.user, activation_pk, write=True)
+    try:
+        services.activation_retry(actor=request.user, activation=activation)
+    except ValidationError as error:
+        messages.error(request, f"{activation.channel}: {_error_text(error)}")
+    else:
+        messages.success(request, f"{activation.channel}: one more attempt is on its way.")
+    return redirect(activation.launch.get_absolute_url() + f"#activation-{activation.pk}")
+
+
+@require_POST
+def activation_done(request: AuthedRequest, activation_pk: int) -> HttpResponse:
+    """ "Mark done" (a manual step) or "It went out" (an unknown one): see can_tick."""
+    activation = get_activation_for_user(request.user, activation_pk, tick=True)
+    try:
+        services.activation_tick(actor=request.user, activation=activation)
+    except ValidationError as error:
+        messages.error(request, f"{activation.channel}: {_error_text(error)}")
+    else:
+        messages.success(request, f"{activation.channel}: ticked off as gone out.")
+    return redirect(activation.launch.get_absolute_url() + f"#activation-{activation.pk}")
 
 
 @require_POST
