@@ -25,7 +25,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -356,20 +355,9 @@ def measure_burst_floor(receiver: Receiver, size: int, reps: int = 6) -> dict[st
 
 
 def start_receiver() -> Receiver:
-    receiver = Receiver().start()
-    assert receiver.server is not None
-    # http.server writes a response's headers and body in two sends; with Nagle's
-    # algorithm on, the body waits for the client's delayed ACK, 40 ms on Linux, and
-    # every POST takes 40 ms instead of 1. A real receiver turns Nagle off; accepted
-    # sockets inherit it from the listening one. Arrival times are taken before the
-    # answer, so this changes the floor and how long a send holds its thread, not when
-    # a delivery arrives.
-    receiver.server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    # socketserver listens with a backlog of 5: a burst of new connections (5 launches
-    # of 10 channels at one second) overflows it, and each dropped SYN comes back 1 s
-    # later. A real server's backlog is in the hundreds; listen() again raises it.
-    receiver.server.socket.listen(1024)
-    return receiver
+    # The receiver answers without Nagle's delay and with a deep listen backlog (see
+    # tests/receiver.py); arrival times are taken before the answer.
+    return Receiver().start()
 
 
 def tcp_counters() -> dict[str, int]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 import httpx
@@ -74,14 +74,28 @@ def encoded_payload(activation: Activation) -> bytes:
     return json.dumps(payload(activation), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-@cache
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
 def http() -> httpx.Client:
-    # Redirects are not followed: a redirect could lead to an address check_url refuses.
-    return httpx.Client(
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        headers={"user-agent": "Synchrony launch engine"},
-    )
+    """One client per process, shared by the sender threads (httpx.Client is thread-safe).
+
+    Built under a lock by `prepare`, before go-live: ten threads racing to build it at
+    the moment each paid hundreds of milliseconds.
+    """
+    global _client
+    with _client_lock:
+        if _client is None:
+            # Redirects are not followed: one could lead to an address check_url refuses.
+            _client = httpx.Client(
+                follow_redirects=False,
+                limits=httpx.Limits(
+                    max_connections=200, max_keepalive_connections=100, keepalive_expiry=60
+                ),
+                headers={"user-agent": "Synchrony launch engine"},
+            )
+        return _client
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -110,12 +124,20 @@ def classify(response: httpx.Response) -> Result:
     return Result("failed", code, excerpt)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Result:
+def checked(url: str) -> Result | None:
+    """Checked again when preparing each send (at most a second or so before it leaves):
+    what a name resolves to can change after the channel was saved."""
     try:
-        check_url(url)  # again at send: what a name resolves to can change
-        response = http().post(url, content=body, headers=headers, timeout=timeout)
+        check_url(url)
     except UnsafeURL as error:
         return Result("failed", error=str(error))
+    http()
+    return None
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Result:
+    try:
+        response = http().post(url, content=body, headers=headers, timeout=timeout)
     except httpx.TimeoutException:
         return Result("retry", error=f"No answer within {timeout:g} s.")
     except httpx.HTTPError as error:
@@ -167,6 +189,9 @@ class WebhookAdapter(Adapter):
         key = activation.idempotency_key
         signers = [Webhook(s) for s in channel.signing_secrets(dt.datetime.now(dt.UTC))]
         url, timeout = channel.endpoint_url, float(channel.timeout_seconds)
+        refused = checked(url)
+        if refused:
+            return lambda: refused
 
         def send() -> Result:
             now = dt.datetime.now(dt.UTC)
@@ -193,6 +218,9 @@ class SlackAdapter(Adapter):
         body = json.dumps({"text": "\n".join(line for line in lines if line)}).encode()
         url, timeout = activation.channel.endpoint_url, float(activation.channel.timeout_seconds)
         headers = {"content-type": "application/json"}
+        refused = checked(url)
+        if refused:
+            return lambda: refused
         return lambda: post(url, body, headers, timeout)
 
 
