@@ -14,13 +14,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from synchrony.activity.models import ActivityEvent, Notification
 from synchrony.calendars.models import SavedFilter, ShareLink
-from synchrony.launches.models import Activation, Launch, Milestone, ReadinessGate
+from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
 from synchrony.planning.models import BudgetLine, ContentItem, Task
 from synchrony.projects.models import Goal, InputRequest, Membership, Project
 from tests.conftest import client_for
 from tests.factories import (
     ActivationFactory,
     BudgetLineFactory,
+    ChannelFactory,
     ContentItemFactory,
     GoalFactory,
     InputRequestFactory,
@@ -83,6 +84,8 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         "activation_pk": ActivationFactory(launch=launch).pk,
         "gate_pk": ReadinessGate.objects.create(launch=launch, title="G", owner=cast.manager).pk,
         "milestone_pk": MilestoneFactory(project=project).pk,
+        # Owned by the manager: its settings are theirs (and staff's), 403 for anyone else.
+        "channel_pk": ChannelFactory(owner=cast.manager).pk,
         **standup_objects(cast),
         **review_objects(cast),
         **performance_objects(cast),
@@ -117,6 +120,11 @@ def snapshot() -> tuple:
         sorted(Activation.objects.values_list("pk", "version")),
         sorted(ReadinessGate.objects.values_list("pk", "version", "status")),
         sorted(Milestone.objects.values_list("pk", "version")),
+        sorted(
+            Channel.objects.values_list(
+                "pk", "adapter", "endpoint_url", "signing_secret", "disabled_at"
+            )
+        ),
         SavedFilter.objects.count(),
         sorted(ShareLink.objects.values_list("pk", "revoked_at")),
         standup_snapshot(),
@@ -135,6 +143,10 @@ def test_the_walk_covers_the_app(cast):
         "projects:request",
         "activity:notifications",
         "accounts:settings",
+        "launches:activation-retry",
+        "launches:activation-done",
+        "launches:channel-edit",
+        "launches:sync-health",
     } <= names
     assert len(names) >= 35
 
@@ -158,12 +170,21 @@ OWNED = {
     *PERFORMANCE_OWNED,
 }
 
+# A channel's settings: every signed-in user sees channels, only the channel's owner (or
+# staff) changes one, so anyone else gets a 403, project member or not.
+CHANNEL_SETTINGS = {
+    "launches:channel-edit",
+    "launches:channel-rotate",
+    "launches:channel-enable",
+}
+
 PERSONAL = {
     *PERFORMANCE_PERSONAL,
     "projects:dashboard",
     "projects:list",
     "projects:create",
     "launches:channels",
+    "launches:sync-health",
     "activity:notifications",
     "activity:notifications-read-all",
     "accounts:settings",
@@ -193,7 +214,8 @@ def test_someone_outside_the_project_gets_404_for_everything_in_it(cast):
             continue  # a notification belongs to its recipient: covered below
         for method in ("get", "post"):
             response = getattr(client, method)(url)
-            assert response.status_code in (404, 405), (name, method, url, response.status_code)
+            allowed = (403, 405) if name in CHANNEL_SETTINGS else (404, 405)
+            assert response.status_code in allowed, (name, method, url, response.status_code)
             if method == "get" and response.status_code == 404:
                 assert "Atlas launch" not in response.content.decode()
 
