@@ -56,6 +56,16 @@ def build_calendar(items: list[Item], name: str) -> bytes:
                     LaunchStatus.DRAFT: "TENTATIVE",
                 }.get(LaunchStatus(launch.status), "CONFIRMED"),
             )
+        elif item.moment is not None:
+            # A stand-up's meeting: in UTC too, so each attendee's app shows it in their
+            # zone, daylight-saving changes included; a skipped one is cancelled.
+            uid, sequence = _identity(item)
+            event.add("uid", f"{uid}@{host}")
+            event.add("sequence", sequence)
+            event.add("dtstamp", now)
+            event.add("dtstart", item.moment[0].astimezone(dt.UTC))
+            event.add("dtend", item.moment[1].astimezone(dt.UTC))
+            event.add("status", "CANCELLED" if item.status == "cancelled" else "CONFIRMED")
         else:
             uid, sequence = _identity(item)
             event.add("uid", f"{uid}@{host}")

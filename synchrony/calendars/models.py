@@ -12,6 +12,7 @@ KINDS = [
     ("milestone", "Milestones"),
     ("task", "Task deadlines"),
     ("stage", "Stage deadlines"),
+    ("standup", "Stand-ups"),
 ]
 
 

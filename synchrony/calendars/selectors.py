@@ -29,7 +29,7 @@ from synchrony.projects.selectors import projects_for_user
 
 ALL_KINDS = [k for k, _ in KINDS]
 # Within a day, what matters most comes first (a crowded day shows only the first few).
-KIND_ORDER = {"launch": 0, "stage": 1, "milestone": 2, "task": 3}
+KIND_ORDER = {"launch": 0, "standup": 0, "stage": 1, "milestone": 2, "task": 3}
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Item:
     move_url: str = ""
     # (stable id, version) of the object behind a non-launch item, for feeds.
     ref: tuple[str, int] = ("", 1)
+    # Start and end (aware) of a timed item that is not a launch: a stand-up's meeting.
+    moment: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def visible_projects(user: User, filters: Filters) -> QuerySet[Project]:
@@ -291,6 +293,10 @@ def calendar_items(
                             ref=(f"{project.pk}-{stage}", project.version),
                         )
                     )
+    if "standup" in filters.kinds and not filters.channels:
+        from synchrony.standups.calendar import standup_items
+
+        items += standup_items(project_map, lo, hi, zone)
     items.sort(key=lambda i: (i.day, KIND_ORDER[i.kind], i.time or dt.time.min, i.title))
     return items
 

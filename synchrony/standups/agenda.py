@@ -10,9 +10,8 @@ may. "What changed" rebuilds the same agenda from today's data and compares the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, Q
@@ -27,7 +26,7 @@ from synchrony.launches.models import (
     PreflightCheck,
 )
 from synchrony.planning.models import Task, TaskStatus
-from synchrony.projects.models import Goal, Membership
+from synchrony.projects.models import Membership, Project
 from synchrony.standups.models import ActionItem, Meeting, MeetingStatus
 from synchrony.standups.schedule import next_occurrence, previous_occurrence
 from synchrony.standups.selectors import scope_projects
@@ -50,59 +49,43 @@ PROBLEM_STATES = (
 BUCKETS = ("overdue", "blocked", "due", "finished")
 
 
-# ── Goals: a hook for the performance data that does not exist yet ─────────────
-
-# Given a goal and a moment, the latest measured value of its metric, or None when
-# nothing was measured. Registered by the app that records performance data (not yet
-# built); until then the agenda says goals cannot be checked, and shows no numbers.
-GoalProgress = Callable[[Goal, dt.datetime], Decimal | None]
-_goal_progress: GoalProgress | None = None
-
-
-def register_goal_progress(provider: GoalProgress | None) -> None:
-    global _goal_progress
-    _goal_progress = provider
-
-
-def expected_on_track(goal: Goal, start: dt.date, day: dt.date) -> Decimal:
-    """Where the metric should be on `day`, on the straight line from the baseline at
-    `start` to the target at the goal's due date."""
-    if day <= start or goal.due_date <= start:
-        return goal.baseline if day < goal.due_date else goal.target
-    if day >= goal.due_date:
-        return goal.target
-    share = Decimal((day - start).days) / Decimal((goal.due_date - start).days)
-    return goal.baseline + (goal.target - goal.baseline) * share
+# ── Goals: from the performance figures ───────────────────────────────────────
 
 
 def goals_below_trajectory(project_ids: Iterable[int], at: dt.datetime) -> dict[str, Any]:
-    if _goal_progress is None:
-        return {"available": False, "items": []}
-    items = []
-    day = at.date()
-    for goal in Goal.objects.filter(project_id__in=list(project_ids)).select_related("project"):
-        value = _goal_progress(goal, at)
-        if value is None:
-            continue
-        start = goal.project.promotion_start or goal.created_at.date()
-        expected = expected_on_track(goal, start, day)
-        rising = goal.target > goal.baseline
-        if (value < expected) if rising else (value > expected):
+    """Goals at risk or off track on the day the agenda is written, by the performance
+    app's rule (synchrony/performance/trajectory.py). Not `available` while none of the
+    projects' goals has figures yet: the agenda then says it could not check, rather
+    than calling every goal fine."""
+    from synchrony.performance.models import Trajectory
+    from synchrony.performance.selectors import report_figures
+
+    day = timezone.localdate(at)
+    unmeasured = (Trajectory.NOT_MEASURED, Trajectory.NO_DATA)
+    available, items = False, []
+    for project in Project.objects.filter(pk__in=list(project_ids)).order_by("name"):
+        for goal in report_figures(project, as_of=day)["goals"]:
+            available = available or goal["status"] not in unmeasured
+            if goal["status"] not in (Trajectory.AT_RISK, Trajectory.OFF_TRACK):
+                continue
             items.append(
                 {
-                    "key": f"goal-{goal.pk}",
-                    "id": goal.pk,
-                    "project_id": goal.project_id,
-                    "project": goal.project.name,
-                    "metric": goal.metric,
-                    "unit": goal.unit,
-                    "value": str(value),
-                    "expected": str(expected.quantize(Decimal("0.01"))),
-                    "target": str(goal.target),
-                    "due_date": goal.due_date.isoformat(),
+                    "key": f"goal-{goal['id']}",
+                    "id": goal["id"],
+                    "project_id": project.pk,
+                    "project": project.name,
+                    "metric": goal["metric"],
+                    "unit": goal["unit"],
+                    "value": goal["actual"],
+                    "expected": goal["expected"],
+                    "target": goal["target"],
+                    "due_date": goal["due_date"],
+                    "status": goal["status"],
+                    "status_label": goal["status_label"],
+                    "lag_pct": goal["lag_pct"],
                 }
             )
-    return {"available": True, "items": items}
+    return {"available": available, "items": items}
 
 
 # ── Writing the agenda ─────────────────────────────────────────────────────────
@@ -670,7 +653,11 @@ def _flatten(data: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, str]]]
                 {"state": activation["state_label"]},
             )
     for goal in (data.get("goals") or {}).get("items", []):
-        flat[goal["key"]] = ("goals", index[goal["key"]]["label"], {"value": goal["value"]})
+        flat[goal["key"]] = (
+            "goals",
+            index[goal["key"]]["label"],
+            {"status": goal["status_label"], "value": goal["value"] or ""},
+        )
     for action in data.get("actions", []):
         flat[action["key"]] = (
             "actions",

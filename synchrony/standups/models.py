@@ -64,9 +64,8 @@ class StandupSeries(models.Model):
         "first meeting on or after", help_text="Every-two-weeks series count from this date."
     )
     shift_gap = models.BooleanField(
-        "on days the clocks jump forward, meet just after the jump",
+        "on days the clocks jump forward, meet just after the jump (for times such as 02:30)",
         default=False,
-        help_text="Only matters when the time does not exist on such a day (e.g. 02:30).",
     )
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="facilitated_standups"

@@ -165,7 +165,7 @@ def _check_series(
         if gap is not None:
             error(
                 "local_time",
-                f"{gap} Or tick “on days the clocks jump forward, meet just after the jump” "
+                f"{gap} Or tick “On days the clocks jump forward, meet just after the jump” "
                 f"to meet at {gap.after:%H:%M} on such days.",
             )
     if errors:

@@ -366,26 +366,40 @@ def test_an_empty_project_writes_an_empty_agenda_that_says_so(cast):
     ]
 
 
-def test_goal_trajectories_come_from_the_performance_hook_when_there_is_one(cast):
+def test_goals_below_their_trajectory_come_from_the_performance_figures(cast):
+    from synchrony.performance.services import samples_record, tracking_set
+
+    today = dt.date(2026, 3, 29)
+    cast.project.promotion_start = today - dt.timedelta(days=30)
+    cast.project.save()
+    channel = ChannelFactory(name="Newsletter")
+    cast.project.channels.add(channel)
     goal = GoalFactory(
         project=cast.project,
+        metric="Qualified leads",
         baseline=Decimal(100),
-        target=Decimal(300),
-        due_date=dt.date(2026, 5, 1),
+        target=Decimal(400),
+        due_date=today + dt.timedelta(days=30),
     )
-    cast.project.promotion_start = dt.date(2026, 3, 1)
-    cast.project.save()
-    agendas.register_goal_progress(lambda g, when: Decimal(120))
-    try:
-        result = agendas.goals_below_trajectory([cast.project.pk], at(2026, 3, 31, 12, 0))
-    finally:
-        agendas.register_goal_progress(None)
-    # 30 of 61 days in: on track would be 100 + 200 * 30/61 ≈ 198.36.
-    assert result["available"] is True
-    assert [(g["id"], g["value"], g["expected"]) for g in result["items"]] == [
-        (goal.pk, "120", "198.36")
+    series = make_series(cast)
+    with time_machine.travel(at(2026, 3, 29, 7, 0), tick=False):
+        meeting = services.meeting_open(series=series, local_date=dt.date(2026, 3, 30))
+        unmeasured = agendas.build(meeting, now=dt.datetime.now(tz=UTC))
+        # Measured, and far behind: halfway through, 20 leads where 150 were expected.
+        tracking_set(actor=cast.manager, goal=goal, aggregation="total", metric="leads")
+        samples_record(
+            actor=cast.manager,
+            project=cast.project,
+            rows=[
+                {"channel": "Newsletter", "metric": "leads", "date": "2026-03-28", "value": "20"}
+            ],
+        )
+        agenda = services.agenda_write(meeting=meeting)
+    assert unmeasured["goals"] == {"available": False, "items": []}
+    goals = agenda.data["goals"]
+    assert goals["available"] is True
+    assert [(g["id"], g["value"], g["expected"], g["status"]) for g in goals["items"]] == [
+        (goal.pk, "120.00", "250.00", "off_track")
     ]
-    assert agendas.goals_below_trajectory([cast.project.pk], at(2026, 3, 31)) == {
-        "available": False,
-        "items": [],
-    }
+    sections = [s.kind for s in agendas.sections(agenda.data, duration_minutes=30)]
+    assert "goals" in sections

@@ -233,8 +233,7 @@ class Migration(migrations.Migration):
                     "shift_gap",
                     models.BooleanField(
                         default=False,
-                        help_text="Only matters when the time does not exist on such a day (e.g. 02:30).",
-                        verbose_name="on days the clocks jump forward, meet just after the jump",
+                        verbose_name="on days the clocks jump forward, meet just after the jump (for times such as 02:30)",
                     ),
                 ),
                 ("archived_at", models.DateTimeField(blank=True, null=True)),
