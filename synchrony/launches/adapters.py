@@ -135,9 +135,15 @@ def checked(url: str) -> Result | None:
     return None
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Result:
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Send:
+    """The request is built now; the returned callable only puts it on the wire."""
+    request = http().build_request("POST", url, content=body, headers=headers, timeout=timeout)
+    return lambda: _send(request, timeout)
+
+
+def _send(request: httpx.Request, timeout: float) -> Result:
     try:
-        response = http().post(url, content=body, headers=headers, timeout=timeout)
+        response = http().send(request)
     except httpx.TimeoutException:
         return Result("retry", error=f"No answer within {timeout:g} s.")
     except httpx.HTTPError as error:
@@ -157,7 +163,8 @@ class Adapter:
     def content_problems(self, activation: Activation) -> list[str]:
         return [] if activation.body.strip() else ["has no body"]
 
-    def prepare(self, activation: Activation) -> Send:
+    def prepare(self, activation: Activation, *, at: dt.datetime) -> Send:
+        """Everything but the I/O, for a send at `at` (go-live, or a retry's moment)."""
         raise NotImplementedError
 
 
@@ -182,36 +189,33 @@ class WebhookAdapter(Adapter):
             problems.append("has no valid signing secret")
         return problems
 
-    def prepare(self, activation: Activation) -> Send:
+    def prepare(self, activation: Activation, *, at: dt.datetime) -> Send:
         channel = activation.channel
         body = encoded_payload(activation)
-        text = body.decode()
         key = activation.idempotency_key
-        signers = [Webhook(s) for s in channel.signing_secrets(dt.datetime.now(dt.UTC))]
         url, timeout = channel.endpoint_url, float(channel.timeout_seconds)
         refused = checked(url)
         if refused:
             return lambda: refused
-
-        def send() -> Result:
-            now = dt.datetime.now(dt.UTC)
-            headers = {
-                "content-type": "application/json",
-                "webhook-id": key,
-                "webhook-timestamp": str(int(now.timestamp())),
-                # During a secret rotation both signatures go out; receivers accept either.
-                "webhook-signature": " ".join(w.sign(key, now, text) for w in signers),
-            }
-            return post(url, body, headers, timeout)
-
-        return send
+        # Signed for the moment it goes out (receivers allow minutes of tolerance), so at
+        # the moment there is nothing left to compute: sends leave closer together.
+        at = at.replace(microsecond=0)
+        signers = [Webhook(s) for s in channel.signing_secrets(at)]
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": key,
+            "webhook-timestamp": str(int(at.timestamp())),
+            # During a secret rotation both signatures go out; receivers accept either.
+            "webhook-signature": " ".join(w.sign(key, at, body.decode()) for w in signers),
+        }
+        return post(url, body, headers, timeout)
 
 
 class SlackAdapter(Adapter):
     def channel_problems(self, channel: Channel) -> list[str]:
         return _url_problems(channel)
 
-    def prepare(self, activation: Activation) -> Send:
+    def prepare(self, activation: Activation, *, at: dt.datetime) -> Send:
         lines = [f"*{activation.subject}*" if activation.subject else "", activation.body]
         if activation.link:
             lines.append(activation.link)
@@ -221,7 +225,7 @@ class SlackAdapter(Adapter):
         refused = checked(url)
         if refused:
             return lambda: refused
-        return lambda: post(url, body, headers, timeout)
+        return post(url, body, headers, timeout)
 
 
 def recipients(channel: Channel) -> list[str]:
@@ -246,7 +250,7 @@ class EmailAdapter(Adapter):
         problems = super().content_problems(activation)
         return problems + ([] if activation.subject.strip() else ["has no subject"])
 
-    def prepare(self, activation: Activation) -> Send:
+    def prepare(self, activation: Activation, *, at: dt.datetime) -> Send:
         text = activation.body + (f"\n\n{activation.link}" if activation.link else "")
         message = EmailMessage(
             subject=activation.subject,

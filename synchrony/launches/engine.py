@@ -433,7 +433,7 @@ def fire(launch_id: int) -> bool:
         activation.launch = launch
     manual = [a for a in activations if not adapter_for(a.channel).automated]
     automated = [a for a in activations if adapter_for(a.channel).automated]
-    sends = {a.pk: _prepare(a) for a in automated}
+    sends = {a.pk: _prepare(a, launch.go_live) for a in automated}
     _mark_sending(automated, number=1, now=now)
 
     def start_manual_steps() -> None:
@@ -448,9 +448,9 @@ def fire(launch_id: int) -> bool:
     return True
 
 
-def _prepare(activation: Activation) -> Send:
+def _prepare(activation: Activation, at: datetime) -> Send:
     try:
-        return adapter_for(activation.channel).prepare(activation)
+        return adapter_for(activation.channel).prepare(activation, at=at)
     except Exception as error:  # record it as this activation's failure, send the rest
         logger.exception("could not prepare activation %s", activation.pk)
         failure = Result("failed", error=f"Could not prepare: {type(error).__name__}: {error}")
@@ -614,7 +614,7 @@ def deliver(activation_id: int) -> bool:
         result = Result("failed", error="The channel is disabled.")
         record_attempt(activation.pk, activation.attempts, now, now, result)
     else:
-        send = _prepare(activation)
+        send = _prepare(activation, max(activation.next_attempt_at or now, timezone.now()))
         if activation.next_attempt_at:
             _sleep_until(activation.next_attempt_at)
         started, finished, result = _timed(send)
