@@ -24,7 +24,11 @@ urlpatterns = [
     path("projects/<int:pk>/report/links/", views.link_create, name="link-create"),
     path("report-snapshots/<int:snapshot_pk>/", views.snapshot_detail, name="snapshot"),
     path("report-snapshots/<int:snapshot_pk>.csv", views.snapshot_csv, name="snapshot-csv"),
-    path("report-links/<int:report_link_pk>/revoke/", views.link_revoke, name="link-revoke"),
+    path(
+        "performance-links/<int:performance_link_pk>/revoke/",
+        views.link_revoke,
+        name="link-revoke",
+    ),
     path("channels/<int:channel_pk>/performance/", views.channel, name="channel"),
     re_path(rf"^shared/reports/{TOKEN}/$", views.shared, name="shared"),
 ]

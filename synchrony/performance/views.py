@@ -461,8 +461,8 @@ def link_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def link_revoke(request: AuthedRequest, report_link_pk: int) -> HttpResponse:
-    link = get_report_link_for_user(request.user, report_link_pk, write=True)
+def link_revoke(request: AuthedRequest, performance_link_pk: int) -> HttpResponse:
+    link = get_report_link_for_user(request.user, performance_link_pk, write=True)
     services.report_link_revoke(actor=request.user, link=link)
     messages.success(request, "Link revoked: it now leads nowhere.")
     if link.snapshot is not None:

@@ -44,7 +44,7 @@ def performance_objects(cast: Any) -> dict[str, Any]:
             content=b"date,channel,metric,value\n",
         ).pk,
         "snapshot_pk": snapshot.pk,
-        "report_link_pk": ReportLink.objects.create(
+        "performance_link_pk": ReportLink.objects.create(
             project=project, snapshot=snapshot, token_hash="y" * 64
         ).pk,
         "token_pk": ApiToken.objects.create(

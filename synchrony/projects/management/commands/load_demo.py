@@ -648,6 +648,74 @@ class Command(BaseCommand):
             stage=Stage.PERFORMANCE,
         )
         self.launch_history(project, p, c)
+        self.renewal_metrics(project, p, c)
+
+    def renewal_metrics(self, project: Project, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """Forty days of figures per channel; the renewal rate climbs, but more slowly than
+        the line from 82 % to 88 % asks, so the goal is at risk (and Maria was told)."""
+        import random
+
+        from synchrony.performance import services as performance
+        from synchrony.performance.models import Aggregation, MetricKind
+
+        maria = p["maria"]
+        today = timezone.localdate()
+        start = project.promotion_start or today
+        for key, name in [("renewals", "Renewals"), ("renewals_due", "Renewals due")]:
+            performance.custom_metric_create(
+                actor=maria, project=project, key=key, name=name, kind=MetricKind.COUNT
+            )
+        rng = random.Random(6)  # noqa: S311 (demo figures, not secrets)
+        rows: list[dict[str, Any]] = []
+        # channel, share of renewals due it reaches, daily impressions, daily spend
+        reach = [
+            ("Newsletter", 0.5, 4000, Decimal("20")),
+            ("In-app messages", 0.35, 9000, Decimal("35")),
+            ("Sales enablement", 0.15, 0, Decimal("60")),
+        ]
+        days = (today - start).days
+        for n in range(days):
+            day = start + dt.timedelta(days=n)
+            rate = 0.825 + 0.04 * n / max(days - 1, 1)
+            for channel, share, impressions, spend in reach:
+                due = max(1, round(rng.gauss(60 * share, 3)))
+                renewed = min(due, round(due * rng.gauss(rate, 0.02)))
+                clicks = round(impressions * rng.uniform(0.02, 0.04)) if impressions else 0
+                figures = {
+                    "renewals_due": due,
+                    "renewals": renewed,
+                    "leads": round(due * rng.uniform(0.1, 0.2)),
+                    "spend": spend,
+                    "revenue": renewed * 1150,
+                }
+                if impressions:
+                    figures |= {"impressions": round(impressions * rng.uniform(0.8, 1.2))}
+                    figures |= {"clicks": clicks}
+                for metric, value in figures.items():
+                    rows.append(
+                        {
+                            "channel": channel,
+                            "metric": metric,
+                            "date": day,
+                            "value": value,
+                            "source": "crm",
+                        }
+                    )
+        performance.samples_record(actor=maria, project=project, rows=rows, source="crm")
+        goal = project.goals.get(metric="Renewal rate")
+        performance.tracking_set(
+            actor=maria,
+            goal=goal,
+            aggregation=Aggregation.RATIO,
+            metric="renewals",
+            denominator="renewals_due",
+        )
+        performance.snapshot_create(
+            actor=maria,
+            project=project,
+            as_of=today - dt.timedelta(days=7),
+            title="Winter renewals: last week's steering meeting",
+        )
 
     def standups(self, p: dict[str, User]) -> None:
         """Atlas's weekly stand-up: last week's meeting held (notes, a decision, action
