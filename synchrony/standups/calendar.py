@@ -2,8 +2,8 @@
 
 Each meeting of a series on one of the calendar's projects, computed from the series'
 rule (so next month's meetings show before anything is made), in the viewer's zone,
-with the state of any meeting already made (skipped ones are shown cancelled). One
-query, whatever the number of series or meetings. A team's stand-up without projects
+with the state of any meeting already made (skipped ones are shown cancelled). A fixed
+number of queries, whatever the number of series or meetings. A team's stand-up without projects
 has no place on these project calendars.
 """
 
@@ -13,9 +13,6 @@ import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
-from django.db.models.functions import JSONObject
 from django.urls import reverse
 
 from synchrony.standups.models import Meeting, MeetingStatus, StandupSeries
@@ -41,36 +38,37 @@ def standup_items(
 
     ids = list(projects)
     through = StandupSeries.projects.through
-    made = Meeting.objects.filter(
-        series=OuterRef("pk"),
-        starts_at__gte=lo - dt.timedelta(days=1),
-        starts_at__lt=hi + dt.timedelta(days=1),
-    ).order_by()
+    # Three plain queries (not array subqueries): the same on PostgreSQL and SQLite.
     rows: list[Any] = list(
         StandupSeries.objects.filter(
             archived_at__isnull=True,
             pk__in=through.objects.filter(project_id__in=ids).values("standupseries_id"),
-        ).annotate(
-            project_ids=ArraySubquery(
-                through.objects.filter(standupseries_id=OuterRef("pk"), project_id__in=ids)
-                .order_by("project_id")
-                .values("project_id")
-            ),
-            made=ArraySubquery(
-                made.values(
-                    json=JSONObject(day="local_date", pk="pk", status="status", version="version")
-                )
-            ),
         )
     )
+    if not rows:
+        return []
+    first_project: dict[int, int] = {}
+    for series_id, project_id in (
+        through.objects.filter(standupseries_id__in=[s.pk for s in rows], project_id__in=ids)
+        .order_by("project_id")
+        .values_list("standupseries_id", "project_id")
+    ):
+        first_project.setdefault(series_id, project_id)
+    made: dict[tuple[int, dt.date], Any] = {
+        (m.series_id, m.local_date): m
+        for m in Meeting.objects.filter(
+            series__in=rows,
+            starts_at__gte=lo - dt.timedelta(days=1),
+            starts_at__lt=hi + dt.timedelta(days=1),
+        ).only("series_id", "local_date", "status", "version")
+    }
     series_url = reverse("standups:series", args=[2147483647]).replace("2147483647", "{0}")
     meeting_url = reverse("standups:meeting", args=[2147483647]).replace("2147483647", "{0}")
     items = []
     for series in rows:
-        meetings = {m["day"]: m for m in series.made}
-        project = projects[series.project_ids[0]]
+        project = projects[first_project[series.pk]]
         for occurrence in occurrences(series.rule, lo, hi):
-            meeting = meetings.get(occurrence.local_date.isoformat())
+            meeting = made.get((series.pk, occurrence.local_date))
             local = occurrence.starts_at.astimezone(zone)
             items.append(
                 Item(
@@ -78,16 +76,14 @@ def standup_items(
                     title=series.name,
                     day=local.date(),
                     time=local.time(),
-                    url=meeting_url.format(meeting["pk"])
-                    if meeting
-                    else series_url.format(series.pk),
+                    url=meeting_url.format(meeting.pk) if meeting else series_url.format(series.pk),
                     project=project,
                     colour=COLOUR,
-                    status=STATUS.get(meeting["status"], "scheduled") if meeting else "scheduled",
+                    status=STATUS.get(meeting.status, "scheduled") if meeting else "scheduled",
                     # The series' edits and the meeting's (a skip) both raise SEQUENCE.
                     ref=(
                         f"{series.pk}-{occurrence.local_date:%Y%m%d}",
-                        series.version + (meeting["version"] - 1 if meeting else 0),
+                        series.version + (meeting.version - 1 if meeting else 0),
                     ),
                     moment=(occurrence.starts_at, occurrence.ends_at),
                 )

@@ -79,7 +79,7 @@ def test_the_feed_has_each_meeting_in_utc_and_a_skipped_one_cancelled(cast, froz
     assert int(skipped.sequence.value) > sequence
 
 
-def test_the_calendar_reads_one_query_for_stand_ups_whatever_their_number(cast, frozen):
+def test_the_calendar_reads_as_many_queries_whatever_the_number_of_stand_ups(cast, frozen):
     client = client_for(cast.manager)
 
     def count() -> int:
