@@ -10,7 +10,7 @@ export UV_LINK_MODE := copy
 # Two workers for two cores; each has its own test database and Celery queue.
 PYTEST_ARGS ?= -n 2 --dist loadfile
 
-.PHONY: run test install lint format check-deploy bench bench-launches clean
+.PHONY: run test install lint format check-deploy bench bench-launches bench-metrics clean
 
 ## make run — install what is needed, migrate, load the demo when empty, start web + worker + beat.
 run: install
@@ -70,6 +70,10 @@ bench: install chromium
 ## make bench-launches — issue 4's launch timing: the real worker and beat fire 3 rounds of 100 launches × 10 webhooks (about 6 min; see benchmarks/README.md).
 bench-launches: install
 	$(PY) -m benchmarks.launches
+
+## make bench-metrics — issue 6's figures: 1,000,000 samples through the API (batches of 10,000) and through CSV, the dashboard's p95 beside a floor (about 10 min; see benchmarks/metrics.py).
+bench-metrics: install
+	$(PY) -m benchmarks.metrics
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor
