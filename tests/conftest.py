@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -120,9 +121,8 @@ class EngineProcesses:
     def start_worker(self) -> None:
         self.started += 1
         log = f"worker-{self.started}.log"
-        self.worker = self._spawn(
-            "worker", "--loglevel", "INFO", "-n", f"w{self.started}@%h", log=log
-        )
+        self.worker_name = f"w{self.started}@{socket.gethostname()}"
+        self.worker = self._spawn("worker", "--loglevel", "INFO", "-n", self.worker_name, log=log)
         deadline = time.monotonic() + 30
         while b" ready." not in (self.directory / log).read_bytes():
             if time.monotonic() > deadline or self.worker.poll() is not None:
@@ -134,6 +134,18 @@ class EngineProcesses:
         self.beat = self._spawn(
             "beat", "--loglevel", "INFO", "--schedule", schedule, log="beat.log"
         )
+
+    def consume(self, on: bool) -> None:
+        """Stop (or resume) the worker taking messages from the queue; it stays up."""
+        from django.conf import settings
+
+        from synchrony.celery import app
+
+        command = app.control.add_consumer if on else app.control.cancel_consumer
+        replies = command(
+            settings.CELERY_TASK_DEFAULT_QUEUE, destination=[self.worker_name], reply=True
+        )
+        assert replies, f"{self.worker_name} did not answer"
 
     def kill_worker(self) -> None:
         assert self.worker is not None

@@ -323,11 +323,10 @@ def _arm_due_launches(now: datetime) -> int:
                 continue
             # The last word before go-live: even after a clean 5-minute check, a gate
             # could have been set back since.
-            problems = check_launch(launch)
-            if problems:
-                run_preflight(launch, now=now, final=True, problems=problems)
-                if launch.status != LaunchStatus.SCHEDULED:
-                    continue  # held
+            # Recorded clean or not: the control room shows the last word said.
+            run_preflight(launch, now=now, final=True, problems=check_launch(launch))
+            if launch.status != LaunchStatus.SCHEDULED:
+                continue  # held
             if not transition(launch, LaunchStatus.ARMED, armed_at=now, next_check_at=None):
                 continue
             launch.activations.filter(state=ActivationState.PENDING).update(due_at=launch.go_live)
@@ -673,6 +672,7 @@ def manual_step_done(*, activation: Activation, actor: User) -> bool:
         record_event(
             actor=actor, project=activation.launch.project, verb="ticked off", target=activation
         )
+        _announce(activation, actor)
     settle(activation.launch_id, recount=True)
     return True
 
@@ -714,13 +714,23 @@ def retry_now(*, activation: Activation, actor: User) -> None:
             state=ActivationState.RETRYING,
             next_attempt_at=timezone.now(),
             retry_armed_at=None,
-            failed_at=None,
         )
         if not taken:
             raise ValidationError("Someone else changed this activation; reload and try again.")
         if launch.status != LaunchStatus.FIRING:
             transition(launch, LaunchStatus.FIRING, actor=actor, message="Retry requested.")
         record_event(actor=actor, project=launch.project, verb="retried", target=activation)
+        _announce(activation, actor)
+
+
+def _announce(activation: Activation, actor: User | None) -> None:
+    """Every open control room re-fetches: an activation's state is on the page."""
+    publish_change(
+        kind="launch",
+        obj_id=activation.launch_id,
+        project_id=activation.launch.project_id,
+        actor=actor,
+    )
 
 
 def cancel(*, launch: Launch, actor: User) -> None:

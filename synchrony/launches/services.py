@@ -192,10 +192,6 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
 def activation_retry(*, actor: User, activation: Activation) -> None:
     """A manager asks for one more attempt (the engine refuses what cannot be retried)."""
     engine.retry_now(activation=activation, actor=actor)
-    # The engine announces a change of the launch's status; the activation's own change
-    # (failed → retrying) is news to every open control room too.
-    launch = activation.launch
-    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
 
 
 def activation_tick(*, actor: User, activation: Activation) -> None:
@@ -205,8 +201,6 @@ def activation_tick(*, actor: User, activation: Activation) -> None:
             "There is nothing to tick off: this step is not waiting for anyone "
             "(it may have been ticked off already)."
         )
-    launch = activation.launch
-    publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
 
 
 def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: Any) -> Activation:

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from synchrony.activity.models import Notification, NotificationKind
+from synchrony.launches import engine
 from synchrony.launches.engine import TICK_KEY
 from synchrony.launches.models import Activation, ActivationState, Launch, LaunchStatus
 from synchrony.launches.tasks import fire_launch
@@ -33,6 +34,20 @@ def settled(launch: Launch) -> Launch | None:
 
 def keys_of(launch: Launch) -> set[str]:
     return set(Activation.objects.filter(launch=launch).values_list("idempotency_key", flat=True))
+
+
+def queued_messages() -> int:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+
+
+def forget_everything_in_redis() -> None:
+    """What a flush does to this test's engine: its queue, bindings, unacked messages, ticks."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    doomed = [k for k in broker.scan_iter(f"*{queue}*")] + [b"unacked", b"unacked_index"]
+    broker.delete(*doomed)
+    cache.delete(TICK_KEY)
+    assert not broker.exists(queue)
 
 
 def test_a_firing_message_delivered_twice_sends_each_channel_once(cast, receiver, engine_processes):
@@ -74,14 +89,14 @@ def test_a_worker_killed_mid_launch_ends_with_every_key_delivered_once(
 
 def test_redis_flushed_between_arming_and_go_live_still_fires(cast, receiver, engine_processes):
     hooks = [webhook_channel(receiver, f"/{n}") for n in range(2)]
-    launch = launch_with(cast.project, hooks, status=LaunchStatus.SCHEDULED, in_seconds=6)
-    engine_processes.wait_for(
-        lambda: Launch.objects.get(pk=launch.pk).status == LaunchStatus.ARMED, what="arm"
-    )
-    # Everything Redis knew is gone, and so is the worker holding the firing message.
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    engine_processes.kill_worker()
-    engine_processes.start_worker()
+    launch = launch_with(cast.project, hooks, status=LaunchStatus.SCHEDULED, in_seconds=5)
+    # Armed, with its firing message waiting in Redis (the worker is not taking any)…
+    engine_processes.consume(False)
+    assert engine.dispatch()["armed"] == 1
+    assert queued_messages() > 0
+    # …when everything Redis knew about this engine is gone.
+    forget_everything_in_redis()
+    engine_processes.consume(True)
 
     launch = engine_processes.wait_for(lambda: settled(launch), timeout=30, what="fire")
     assert launch.status == LaunchStatus.LAUNCHED
