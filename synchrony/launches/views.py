@@ -22,7 +22,7 @@ from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
-from synchrony.launches import health, services
+from synchrony.launches import engine, health, services
 from synchrony.launches.adapters import adapter_for
 from synchrony.launches.conflicts import conflicts_for
 from synchrony.launches.forms import (
@@ -395,6 +395,11 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             messages.success(request, "Stopped: what had not gone out yet will not go out.")
         else:
             messages.success(request, f"Launch is now {updated.get_status_display().lower()}.")
+        if updated.status == LaunchStatus.SCHEDULED:
+            # Scheduling is allowed before everything is ready; say now what preflight
+            # will hold it for, so nobody learns it five minutes before go-live.
+            for problem in engine.check_launch(updated):
+                messages.warning(request, f"Not ready yet: {problem.message}")
     return redirect(launch.get_absolute_url())
 
 

@@ -604,3 +604,20 @@ def test_the_control_room_points_the_owner_to_a_disabled_channel(cast):
     page = control_room(cast.manager, launch)
     assert "Channel disabled: 410 Gone" in page and settings_url(channel) in page
     assert settings_url(channel) not in control_room(cast.viewer, launch)
+
+
+def test_scheduling_says_at_once_what_preflight_would_hold_the_launch_for(cast):
+    from synchrony.launches.models import AdapterKind
+    from tests.factories import ActivationFactory, ChannelFactory, LaunchFactory
+
+    launch = LaunchFactory(project=cast.project)
+    ActivationFactory(launch=launch, channel=ChannelFactory(adapter=AdapterKind.EMAIL))
+    response = client_for(cast.manager).post(
+        reverse("launches:status", args=[launch.pk]),
+        {"status": "scheduled", "version": launch.version},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Launch is now scheduled." in text
+    assert "Not ready yet:" in text and "content has no body" in text
+    assert "has no recipients" in text
