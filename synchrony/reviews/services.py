@@ -468,6 +468,8 @@ def vote_cast(
         raise ValidationError(
             f"Voting is not open: the board is in the {Phase(retro.phase).label} phase."
         )
+    if (item is None) == (group is None):
+        raise ValidationError("Choose one card to vote on.")
     if item is not None and item.group_id is not None:
         raise ValidationError("That item is in a group now: vote on the group.")
     with transaction.atomic():

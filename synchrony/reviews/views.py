@@ -87,6 +87,14 @@ from synchrony.reviews.selectors import (
     with_lesson_details,
 )
 
+PHASE_DONE = {
+    Phase.WRITE: "Writing is open again; everyone's items are hidden until the next reveal.",
+    Phase.GROUP: "The board is revealed.",
+    Phase.VOTE: "Voting is open: {n} votes each.",
+    Phase.DISCUSS: "The discussion has started: cards are in order of votes.",
+    Phase.DONE: "The retrospective is finished. The project can close once its lessons are in.",
+}
+
 # The proof that this browser wrote an anonymous item: a signed cookie, scoped to the
 # retrospective's URLs. The server keeps nothing that links the item to its author
 # (see models.py for why).
@@ -329,7 +337,7 @@ def render_retro(
     anon_ids: list[str] | None = None,
     **forms: Any,
 ) -> HttpResponse:
-    """The page, or for htmx the board with flash messages out of band.
+    """The page, or for htmx the board with its flash messages.
 
     The full page marks the board's forms hx-preserve, so a live refresh (which fetches
     the page) never wipes what someone is typing; the board returned after one's own
@@ -337,11 +345,13 @@ def render_retro(
     """
     if request.htmx and not request.htmx.history_restore_request:
         ctx = retro_context(request, retro, anon_ids=anon_ids, **forms)
-        response = render(request, "reviews/retrospective.html#live", ctx)
-        response.content += render_to_string(
-            "includes/messages.html", {"oob": True}, request
-        ).encode()
-        return response
+        # A live refresh (a GET) keeps what people are typing; messages show on the board,
+        # where the person who clicked is looking.
+        ctx["preserve"] = request.method == "GET"
+        ctx["board_messages"] = True
+        # 200 even for a refused item: htmx swaps only successful responses, and the
+        # form with its message is what the writer needs to see.
+        return render(request, "reviews/retrospective.html#live", ctx)
     ctx = full_context(request, retro, **forms)
     ctx["preserve"] = True
     return render(request, "reviews/retrospective.html", ctx, status=status)
@@ -442,7 +452,7 @@ def phase_move(request: AuthedRequest, retro_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        messages.success(request, f"The board is in the {retro.get_phase_display()} phase.")
+        messages.success(request, PHASE_DONE[retro.phase].format(n=retro.votes_per_person))
     return done(request, retro)
 
 
