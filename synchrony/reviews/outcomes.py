@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
+from django.utils import timezone
+
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from synchrony.projects.models import Goal
     from synchrony.reviews.models import GoalReading
 
@@ -25,13 +31,33 @@ class Measured:
 
 
 def measured_final_value(goal: Goal) -> Measured | None:
-    """Hook for Performance reporting (issue 6): the goal's measured final figure.
+    """The hook for Performance reporting: the goal's measured figure, if it has one.
 
-    Returns None until channel metrics are recorded in Synchrony. When they are, return
-    the figure measured at (or nearest before) the goal's due date; the retrospective
-    then shows it as measured and the team's recorded figure only as their note.
+    Performance evaluates each tracked goal daily and after every metric import, and keeps
+    the latest actual figure on the goal's tracking row. That figure is the outcome; the
+    team's own figure, recorded in the retrospective, stands in only where nothing is
+    measured (a goal without a metric, or an install without Performance).
     """
-    return None
+    if not apps.is_installed("synchrony.performance"):
+        return None
+    try:
+        tracking = goal.tracking  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    if tracking.actual is None or tracking.evaluated_at is None:
+        return None
+    return Measured(
+        value=tracking.actual.quantize(Decimal("0.01")),
+        as_of=timezone.localdate(tracking.evaluated_at),
+        source="Performance reporting",
+    )
+
+
+def goals_with_measures(goals: QuerySet[Goal]) -> QuerySet[Goal]:
+    """The goals with what measure_final_value reads, in the same query."""
+    if apps.is_installed("synchrony.performance"):
+        return goals.select_related("tracking")
+    return goals
 
 
 VERDICTS = {
@@ -64,6 +90,14 @@ class GoalOutcome:
         return int((self.progress * 100).to_integral_value())
 
     @property
+    def recorded_too(self) -> Decimal | None:
+        """The team's own figure, when a measured one took precedence and differs."""
+        recorded = self.reading.final_value if self.reading else None
+        if recorded is not None and self.source.startswith("measured") and recorded != self.final:
+            return recorded
+        return None
+
+    @property
     def bar_percent(self) -> int:
         return max(0, min(100, self.percent or 0))
 
@@ -89,7 +123,8 @@ def verdict_of(progress: Decimal | None) -> str:
 def goal_outcome(goal: Goal, reading: GoalReading | None) -> GoalOutcome:
     measured = measured_final_value(goal)
     if measured is not None:
-        final, source = measured.value, f"measured ({measured.source}, {measured.as_of:%-d %b %Y})"
+        final = measured.value
+        source = f"measured by {measured.source}, {measured.as_of:%-d %b %Y}"
     elif reading is not None and reading.final_value is not None:
         final, source = reading.final_value, "recorded by the team"
     else:

@@ -50,7 +50,7 @@ from synchrony.reviews.models import (
     TimelineNote,
     Vote,
 )
-from synchrony.reviews.outcomes import GoalOutcome, goal_outcome
+from synchrony.reviews.outcomes import GoalOutcome, goal_outcome, goals_with_measures
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -593,7 +593,8 @@ def outcomes_for(project: Project, retro: Retrospective | None) -> list[GoalOutc
     readings: dict[int, GoalReading] = {}
     if retro is not None:
         readings = {r.goal_id: r for r in retro.readings.select_related("updated_by")}
-    return [goal_outcome(goal, readings.get(goal.pk)) for goal in project.goals.all()]
+    goals = goals_with_measures(project.goals.all())
+    return [goal_outcome(goal, readings.get(goal.pk)) for goal in goals]
 
 
 def project_retrospective(project: Project) -> Retrospective | None:

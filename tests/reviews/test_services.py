@@ -420,3 +420,30 @@ def test_the_facilitator_must_be_on_the_project(cast, retro):
         actor=cast.manager, retro=retro, version=retro.version, changes={"facilitator": stranger}
     )
     assert participant(retro, stranger).is_active
+
+
+def test_a_figure_measured_by_performance_reporting_comes_first(cast, retro):
+    from django.utils import timezone
+
+    from synchrony.performance.models import GoalTracking
+    from synchrony.reviews.selectors import outcomes_for
+
+    goal = GoalFactory(project=cast.project, baseline=Decimal(82), target=Decimal(88), unit="%")
+    services.reading_save(
+        actor=cast.manager,
+        retro=retro,
+        goal=goal,
+        version=None,
+        final_value=Decimal(85),
+        reading="Our estimate",
+    )
+    [outcome] = outcomes_for(cast.project, retro)
+    assert (outcome.final, outcome.source) == (Decimal(85), "recorded by the team")
+    GoalTracking.objects.create(
+        goal=goal, metric="renewal_rate", actual=Decimal("86.5"), evaluated_at=timezone.now()
+    )
+    [outcome] = outcomes_for(cast.project, retro)
+    assert outcome.final == Decimal("86.50")
+    assert outcome.source.startswith("measured by Performance reporting")
+    assert outcome.recorded_too == Decimal(85)
+    assert (outcome.verdict, outcome.percent) == ("toward", 75)
