@@ -42,19 +42,18 @@
     }, 1000);
   }
 
-  // The meeting's own clock in the header.
-  const clock = run.querySelector(".clock");
-  if (clock) {
-    const started = new Date(clock.dataset.started);
+  // The meeting's own clock in the header (looked up each time: the header is re-fetched
+  // when someone else starts or ends the meeting).
+  const showClock = () => {
+    const clock = run.querySelector(".clock");
+    if (!clock) return;
+    const minutes = Math.max(0, Math.floor((Date.now() - new Date(clock.dataset.started)) / 60000));
     const planned = Number(clock.dataset.minutes);
-    const show = () => {
-      const minutes = Math.max(0, Math.floor((Date.now() - started) / 60000));
-      clock.textContent = `${minutes} of ${planned} min`;
-      clock.classList.toggle("over", minutes > planned);
-    };
-    show();
-    setInterval(show, 15000);
-  }
+    clock.textContent = `${minutes} of ${planned} min`;
+    clock.classList.toggle("over", minutes > planned);
+  };
+  showClock();
+  setInterval(showClock, 15000);
 
   // ── What a note or action item is about: the item in focus when n, d or a is pressed.
   function about(kind, item) {

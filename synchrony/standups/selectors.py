@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from synchrony.accounts.models import User
 from synchrony.planning.models import ASSIGNABLE_ROLES
@@ -136,10 +137,13 @@ def series_list(user: User, *, include_archived: bool = False) -> list[StandupSe
         .select_related("facilitator", "team")
         .prefetch_related(
             "projects",
+            # Running, held or skipped lately: what the list's "next" must not be.
             Prefetch(
                 "meetings",
-                Meeting.objects.filter(status=MeetingStatus.RUNNING),
-                to_attr="running_meetings",
+                Meeting.objects.filter(starts_at__gte=timezone.now() - dt.timedelta(days=1))
+                .exclude(status=MeetingStatus.SCHEDULED)
+                .order_by("starts_at"),
+                to_attr="recent_meetings",
             ),
         )
         .annotate(

@@ -73,7 +73,9 @@ def agenda_lead() -> dt.timedelta:
     return dt.timedelta(hours=settings.STANDUP_AGENDA_LEAD_HOURS)
 
 
-def _when(moment: dt.datetime) -> str:
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "an unknown time"
     return formats.date_format(timezone.localtime(moment), "D j M Y, H:i")
 
 
@@ -81,18 +83,25 @@ def _projects_of(series: StandupSeries) -> list[Project]:
     return list(series.projects.all())
 
 
+def _history_project(series: StandupSeries) -> Project | None:
+    """Where an event about the series is recorded (a team's stand-up has no project)."""
+    return series.projects.order_by("pk").first()
+
+
 def _record(
     *, actor: User | None, series: StandupSeries, verb: str, target: Any, message: str = ""
 ) -> None:
     """In the history of each of the series' projects (a team's stand-up has none)."""
-    for project in _projects_of(series) or [None]:
+    projects: list[Project | None] = [*_projects_of(series)] or [None]
+    for project in projects:
         record_event(actor=actor, project=project, verb=verb, target=target, message=message)
 
 
-def _publish(series: StandupSeries, obj_id: int, actor: User | None) -> None:
-    # Calendars show stand-ups: a schedule or a meeting's state changed.
+def _publish(series: StandupSeries, kind: str, obj_id: int, actor: User | None) -> None:
+    """Calendars show stand-ups, and facilitator mode shows the meeting's state: a
+    schedule ("standup-series") or a meeting ("standup-meeting") changed."""
     for project in _projects_of(series):
-        publish_change(kind="standup", obj_id=obj_id, project_id=project.pk, actor=actor)
+        publish_change(kind=kind, obj_id=obj_id, project_id=project.pk, actor=actor)
 
 
 # ── Series ──────────────────────────────────────────────────────────────────────
@@ -200,7 +209,7 @@ def series_create(
         series.projects.set(projects)
         series.attendees.set(attendees)
         _record(actor=actor, series=series, verb="created", target=series)
-        _publish(series, series.pk, actor)
+        _publish(series, "standup-series", series.pk, actor)
     return series
 
 
@@ -235,7 +244,7 @@ def series_update(
     with transaction.atomic():
         updated, diff = update_versioned(
             actor=actor,
-            project=(_projects_of(series) or projects or [None])[0],
+            project=_history_project(series) or (projects[0] if projects else None),
             instance=series,
             version=version,
             changes=changes,
@@ -244,7 +253,7 @@ def series_update(
         if SCHEDULE_FIELDS & set(diff):
             _reschedule(updated, timezone.now())
         if diff:
-            _publish(updated, updated.pk, actor)
+            _publish(updated, "standup-series", updated.pk, actor)
     return updated
 
 
@@ -272,7 +281,7 @@ def series_archive(
     with transaction.atomic():
         updated, _ = update_versioned(
             actor=actor,
-            project=(_projects_of(series) or [None])[0],
+            project=_history_project(series),
             instance=series,
             version=version,
             changes={"archived_at": timezone.now() if archive else None},
@@ -282,7 +291,7 @@ def series_archive(
             updated.meetings.filter(
                 status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
             ).delete()
-        _publish(updated, updated.pk, actor)
+        _publish(updated, "standup-series", updated.pk, actor)
     return updated
 
 
@@ -423,7 +432,7 @@ def _send_agenda(meeting: Meeting, agenda: Agenda, *, actor: User | None) -> Non
             title=title,
             body=body,
             url=meeting.get_absolute_url(),
-            project=(_projects_of(series) or [None])[0],
+            project=_history_project(series),
             actor=actor,
             dedupe_key=f"standup-agenda:{meeting.pk}",
         )
@@ -466,7 +475,7 @@ def meeting_start(*, actor: User, meeting: Meeting, now: dt.datetime | None = No
         locked.version += 1
         locked.save()
         _record(actor=actor, series=locked.series, verb="started", target=locked)
-        _publish(locked.series, locked.pk, actor)
+        _publish(locked.series, "standup-meeting", locked.pk, actor)
     return locked
 
 
@@ -488,7 +497,7 @@ def meeting_end(*, actor: User | None, meeting: Meeting, now: dt.datetime | None
             target=locked,
         )
         _send_summary(locked)
-        _publish(locked.series, locked.pk, actor)
+        _publish(locked.series, "standup-meeting", locked.pk, actor)
     return locked
 
 
@@ -548,7 +557,7 @@ def _send_summary(meeting: Meeting) -> None:
             title=title,
             body=body,
             url=meeting.get_absolute_url(),
-            project=(_projects_of(series) or [None])[0],
+            project=_history_project(series),
             actor=None,
             dedupe_key=f"standup-summary:{meeting.pk}",
         )
@@ -575,10 +584,10 @@ def meeting_skip(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
             title=title,
             body=reason,
             url=locked.get_absolute_url(),
-            project=(_projects_of(locked.series) or [None])[0],
+            project=_history_project(locked.series),
             actor=actor,
         )
-        _publish(locked.series, locked.pk, actor)
+        _publish(locked.series, "standup-meeting", locked.pk, actor)
     return locked
 
 
@@ -593,7 +602,7 @@ def meeting_restore(*, actor: User, meeting: Meeting) -> Meeting:
         locked.version += 1
         locked.save()
         _record(actor=actor, series=locked.series, verb="restored", target=locked)
-        _publish(locked.series, locked.pk, actor)
+        _publish(locked.series, "standup-meeting", locked.pk, actor)
     return locked
 
 
@@ -666,7 +675,7 @@ def note_create(
         )
         note.full_clean()
         note.save()
-        record_created(actor=actor, project=(_projects_of(locked.series) or [None])[0], target=note)
+        record_created(actor=actor, project=_history_project(locked.series), target=note)
     return note
 
 
@@ -681,7 +690,7 @@ def note_update(
         _lock_running(note.meeting)
         updated, _ = update_versioned(
             actor=actor,
-            project=(_projects_of(note.meeting.series) or [None])[0],
+            project=_history_project(note.meeting.series),
             instance=note,
             version=version,
             changes={"body": body, "kind": kind},
@@ -696,9 +705,7 @@ def note_delete(*, actor: User, note: MeetingNote, version: int) -> None:
         current = MeetingNote.objects.select_for_update().get(pk=note.pk)
         if current.version != version:
             raise StaleEdit(current, since_version=version)
-        record_deleted(
-            actor=actor, project=(_projects_of(note.meeting.series) or [None])[0], target=current
-        )
+        record_deleted(actor=actor, project=_history_project(note.meeting.series), target=current)
         current.delete()
 
 

@@ -92,15 +92,19 @@ def series_index(request: AuthedRequest) -> HttpResponse:
 
 
 def _next(series: StandupSeries, now: dt.datetime) -> Any:
-    """The meeting running now, or the next by the schedule (not made, only computed)."""
-    if series.running_meetings:  # type: ignore[attr-defined]
-        return series.running_meetings[0]  # type: ignore[attr-defined]
+    """The meeting running now, or the next by the schedule (computed, not made), passing
+    over any held early or skipped."""
+    recent = series.recent_meetings  # type: ignore[attr-defined]
+    running = [m for m in recent if m.status == MeetingStatus.RUNNING]
+    if running:
+        return running[0]
+    done = {m.local_date for m in recent}
     found = occurrences(
         series.rule,
         now - dt.timedelta(minutes=series.duration_minutes),
-        now + dt.timedelta(days=7 * series.cadence_weeks + 2),
+        now + dt.timedelta(days=7 * series.cadence_weeks * 2 + 2),
     )
-    return found[0] if found else None
+    return next((o for o in found if o.local_date not in done), None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -174,6 +178,16 @@ def series_detail(request: AuthedRequest, series_pk: int) -> HttpResponse:
             "attendees": people,
             "facilitator_outside": series.facilitator_id not in eligible,
             "upcoming": [(o, made.get(o.local_date)) for o in upcoming],
+            # The one "write the next agenda" would open: not one held early or skipped.
+            "next_meeting": next(
+                (
+                    m
+                    for o in upcoming
+                    if (m := made.get(o.local_date)) is None
+                    or m.status in (MeetingStatus.SCHEDULED, MeetingStatus.RUNNING)
+                ),
+                None,
+            ),
             "running": running,
             "page": page,
             "search": search,
