@@ -9,6 +9,7 @@ project. A closed project is read-only, like everywhere else.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -645,6 +646,21 @@ def clean_query(raw: str) -> tuple[str, bool]:
     return text[:MAX_QUERY], len(text) > MAX_QUERY
 
 
+SEARCH_TOKEN = re.compile(r'(-?)"([^"]+)"|(-?)([^\s"]+)')
+
+
+def words_of(query: str) -> list[tuple[bool, str]]:
+    """The embedded (SQLite) fallback's reading of a search, close to websearch syntax:
+    "a phrase", -excluded, and OR/AND ignored (every other word must match)."""
+    found: list[tuple[bool, str]] = []
+    for neg1, phrase, neg2, word in SEARCH_TOKEN.findall(query):
+        text = (phrase or word).strip("'()+")
+        if not text or (word and text.upper() in ("OR", "AND")) or text == "-":
+            continue
+        found.append((bool(neg1 or neg2), text))
+    return found[:10]
+
+
 def visible_lessons(user: User) -> QuerySet[Lesson]:
     return Lesson.objects.filter(
         Q(status=LessonStatus.PUBLISHED) | Q(project__in=projects_for_user(user))
@@ -707,15 +723,14 @@ def search_lessons(
             .filter(document=search)
             .order_by("-rank", "-published_at", "-id")
         )
-    for word in query.split()[:10]:
-        word = word.strip("\"'+-()")
-        if word:
-            lessons = lessons.filter(
-                Q(title__icontains=word)
-                | Q(do_differently__icontains=word)
-                | Q(what_happened__icontains=word)
-                | Q(channels__name__icontains=word)
-            )
+    for negated, phrase in words_of(query):
+        match = (
+            Q(title__icontains=phrase)
+            | Q(do_differently__icontains=phrase)
+            | Q(what_happened__icontains=phrase)
+            | Q(channels__name__icontains=phrase)
+        )
+        lessons = lessons.exclude(match) if negated else lessons.filter(match)
     return lessons.distinct()
 
 
@@ -759,12 +774,11 @@ def search_closed_projects(user: User, query: str) -> list[Project]:
                 search=SearchVector("name", "summary", "scope", config="english")
             ).filter(search=SearchQuery(query, search_type="websearch", config="english"))[:20]
         )
-    for word in query.split()[:10]:
-        word = word.strip("\"'+-()")
-        if word:
-            projects = projects.filter(
-                Q(name__icontains=word) | Q(summary__icontains=word) | Q(scope__icontains=word)
-            )
+    for negated, phrase in words_of(query):
+        match = (
+            Q(name__icontains=phrase) | Q(summary__icontains=phrase) | Q(scope__icontains=phrase)
+        )
+        projects = projects.exclude(match) if negated else projects.filter(match)
     return list(projects[:20])
 
 

@@ -12,7 +12,7 @@ def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, s
     Team.objects.all().delete()
     call_command("load_demo", "--if-empty")
     stages = set(Project.objects.values_list("stage", flat=True))
-    assert stages == {Stage.DEVELOPMENT, Stage.PLANNING, Stage.PERFORMANCE}
+    assert stages == {Stage.DEVELOPMENT, Stage.PLANNING, Stage.PERFORMANCE, Stage.CLOSED}
     roles = set(
         Project.objects.get(stage=Stage.PLANNING).memberships.values_list("role", flat=True)
     )
@@ -39,3 +39,20 @@ def test_the_demo_workspace_loads_once_with_people_in_every_role(db, tmp_path, s
     count = User.objects.count()
     call_command("load_demo", "--if-empty")
     assert User.objects.count() == count
+
+
+def test_the_demo_has_a_closed_project_whose_lessons_reach_the_next_ones(db, tmp_path, settings):
+    from synchrony.reviews.models import Item, LessonApplication
+    from synchrony.reviews.selectors import suggestions_for
+
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", "--if-empty")
+    closed = Project.objects.get(stage=Stage.CLOSED)
+    retro = closed.retrospectives.get()
+    assert retro.is_finished
+    assert Item.objects.filter(retrospective=retro, is_anonymous=True, author__isnull=True)
+    assert retro.lessons.filter(status="published").count() == 2
+    webinars = Project.objects.get(name="Spring webinar series")
+    assert suggestions_for(webinars)[1] == 2
+    assert webinars.tasks.filter(description__contains="retrospective").exists()
+    assert LessonApplication.objects.get().project.name == "Atlas 3.0 product launch"

@@ -447,3 +447,21 @@ def test_a_figure_measured_by_performance_reporting_comes_first(cast, retro):
     assert outcome.source.startswith("measured by Performance reporting")
     assert outcome.recorded_too == Decimal(85)
     assert (outcome.verdict, outcome.percent) == ("toward", 75)
+
+
+def test_the_embedded_search_reads_phrases_and_exclusions(cast, monkeypatch):
+    from django.db import connection
+
+    from synchrony.reviews.selectors import search_lessons, words_of
+
+    assert words_of('"sales briefing" -press OR webhook AND - ((') == [
+        (False, "sales briefing"),
+        (True, "press"),
+        (False, "webhook"),
+    ]
+    LessonFactory(title="Brief sales early", do_differently="A sales briefing gate.")
+    LessonFactory(title="Press kit", do_differently="Sales briefing before the press.")
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    titles = [x.title for x in search_lessons(cast.manager, query='"sales briefing" -press')]
+    assert titles == ["Brief sales early"]
+    assert len(search_lessons(cast.manager, query="OR")) == 2

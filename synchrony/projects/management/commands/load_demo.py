@@ -65,6 +65,7 @@ class Command(BaseCommand):
             self.webinars(people, channels)
             self.renewals(people, channels)
             self.standups(people)
+            self.upgrade_review(people, channels)
             # The demo's own history is not news: keep it in the app, and mark it e-mailed
             # so the e-mail tasks queued on commit find nothing to send.
             Notification.objects.update(emailed_at=timezone.now())
@@ -786,3 +787,307 @@ class Command(BaseCommand):
         )
         upcoming = standups.upcoming_meeting(series=series, now=timezone.now())
         standups.agenda_write(meeting=upcoming)
+
+    def upgrade_review(self, p: dict[str, User], c: dict[str, Channel]) -> None:
+        """Closed: last autumn's upgrade campaign, with its blameless retrospective (one
+        item written anonymously), an action item sent to the webinar series, and two
+        published lessons. The webinar series (Development) is suggested both, since it
+        shares their channels; Atlas already applied one, so its retrospective will ask
+        whether it helped."""
+        from synchrony.reviews import services as reviews
+        from synchrony.reviews.models import ItemGroup, Participant
+
+        today = timezone.localdate()
+        maria = p["maria"]
+        project = projects.project_create(
+            actor=maria,
+            name="Autumn upgrade campaign",
+            summary="Move Starter customers to the Pro plan with the new reporting add-on.",
+            scope="Existing Starter customers in the EU. E-mail, in-app messages, the website.",
+            promotion_start=today - dt.timedelta(days=150),
+            promotion_end=today - dt.timedelta(days=100),
+            budget=Decimal("9000"),
+            channels=[c["Newsletter"], c["In-app messages"], c["Website"]],
+        )
+        self.team(project, p)
+        upgrades = projects.goal_create(
+            actor=maria,
+            project=project,
+            metric="Upgrades to Pro",
+            baseline=Decimal(40),
+            target=Decimal(120),
+            unit="upgrades",
+            due_date=today - dt.timedelta(days=100),
+        )
+        conversion = projects.goal_create(
+            actor=maria,
+            project=project,
+            metric="Upgrade page conversion",
+            baseline=Decimal("2.0"),
+            target=Decimal("3.5"),
+            unit="%",
+            due_date=today - dt.timedelta(days=100),
+        )
+        projects.project_move(
+            actor=maria, project=project, to_stage=Stage.PLANNING, expected_stage=Stage.DEVELOPMENT
+        )
+        planning.task_create(
+            actor=maria,
+            project=project,
+            title="Upgrade page and pricing table",
+            owner=p["devon"],
+            due_date=today - dt.timedelta(days=155),
+            status=TaskStatus.DONE,
+        )
+        planning.budget_line_create(
+            actor=maria,
+            project=project,
+            category=BudgetCategory.DESIGN,
+            description="Upgrade page design",
+            planned=Decimal(4000),
+            actual=Decimal(4600),
+            owner=p["devon"],
+        )
+        planning.budget_line_create(
+            actor=maria,
+            project=project,
+            category=BudgetCategory.CONTENT_CREATION,
+            description="E-mail and in-app copy",
+            planned=Decimal(3000),
+            actual=Decimal(2700),
+            owner=p["wren"],
+        )
+        project.refresh_from_db()
+        planning.budget_approve(actor=maria, project=project, budget_version=project.budget_version)
+        project.refresh_from_db()
+        for stage, to in [
+            (Stage.PLANNING, Stage.ACTIVATION),
+            (Stage.ACTIVATION, Stage.PERFORMANCE),
+            (Stage.PERFORMANCE, Stage.REVIEW),
+        ]:
+            projects.project_move(actor=maria, project=project, to_stage=to, expected_stage=stage)
+        # The launch, as the engine recorded it: every channel out within 6 ms.
+        go_live = (timezone.now() - dt.timedelta(days=150)).replace(
+            hour=8, minute=0, second=0, microsecond=0
+        )
+        local = timezone.localtime(go_live, ZoneInfo("Europe/Berlin"))
+        launch = Launch.objects.create(
+            project=project,
+            name="Pro upgrade offer",
+            go_live=go_live,
+            local_date=local.date(),
+            local_time=local.time().replace(tzinfo=None),
+            time_zone="Europe/Berlin",
+            status=LaunchStatus.LAUNCHED,
+            created_by=maria,
+            armed_at=go_live - dt.timedelta(seconds=9),
+            fired_at=go_live - dt.timedelta(seconds=1),
+            finished_at=go_live + dt.timedelta(minutes=12),
+            lateness_ms=38,
+            skew_ms=6,
+        )
+        for name, state, ms in [
+            ("Newsletter", "delivered", 38),
+            ("In-app messages", "delivered", 44),
+            ("Website", "done", None),
+        ]:
+            sent = go_live + dt.timedelta(milliseconds=ms) if ms is not None else None
+            activation = Activation.objects.create(
+                launch=launch,
+                channel=c[name],
+                subject="Reporting that answers your board's questions",
+                state=state,
+                due_at=go_live,
+                first_sent_at=sent,
+                sent_at=sent,
+                attempts=1 if ms is not None else 0,
+                status_code=200 if ms is not None else None,
+                done_by=p["devon"] if state == "done" else None,
+            )
+            if sent is not None:
+                DeliveryAttempt.objects.create(
+                    activation=activation,
+                    number=1,
+                    started_at=sent,
+                    finished_at=sent + dt.timedelta(milliseconds=150),
+                    status_code=200,
+                    outcome="delivered",
+                )
+        # Stage moves as they happened, not all today.
+        for to, days in [
+            (Stage.PLANNING, 190),
+            (Stage.ACTIVATION, 160),
+            (Stage.PERFORMANCE, 149),
+            (Stage.REVIEW, 98),
+        ]:
+            project.transitions.filter(to_stage=to).update(
+                created_at=timezone.now() - dt.timedelta(days=days)
+            )
+
+        retro = reviews.retrospective_start(
+            actor=maria,
+            project=project,
+            facilitator=maria,
+            participants=[p["devon"], p["wren"], p["sam"], p["cass"]],
+        )
+        who = {pt.user.username: pt for pt in Participant.objects.filter(retrospective=retro)}
+        items = {}
+        for key, username, prompt, text, anonymous in [
+            (
+                "wave",
+                "wren",
+                "worked",
+                "E-mail and in-app went out at the same moment: support saw one wave of "
+                "questions, not two.",
+                False,
+            ),
+            ("page", "devon", "worked", "The upgrade page was ready two days early.", False),
+            (
+                "sales",
+                "sam",
+                "needs_work",
+                "Sales heard about the upgrade offer from customers first.",
+                True,
+            ),
+            (
+                "faq",
+                "cass",
+                "needs_work",
+                "Nobody owned the customer success FAQ until launch week.",
+                True,
+            ),
+            (
+                "copy",
+                "wren",
+                "needs_work",
+                "The in-app copy was approved the evening before go-live.",
+                False,
+            ),
+            (
+                "gate",
+                "cass",
+                "try_next",
+                "Make “sales briefed” and “FAQ ready” readiness gates, due two days ahead.",
+                False,
+            ),
+        ]:
+            items[key] = reviews.item_add(
+                participant=who[username],
+                retro=retro,
+                prompt=prompt,
+                text=text,
+                anonymous=anonymous,
+            )
+        reviews.note_add(
+            actor=maria,
+            retro=retro,
+            date=today - dt.timedelta(days=151),
+            text="The pricing page changed a day before the launch (outside Synchrony).",
+        )
+        retro = reviews.phase_move(
+            actor=maria, retro=retro, to_phase="group", expected_phase="write"
+        )
+        for item in items.values():
+            item.retrospective = retro
+        group = reviews.item_group(actor=maria, item=items["faq"], with_item=items["sales"])
+        reviews.group_rename(
+            actor=maria, group=group, title="Customer-facing teams learned about it late"
+        )
+        retro = reviews.phase_move(
+            actor=maria, retro=retro, to_phase="vote", expected_phase="group"
+        )
+        for username, votes in [
+            ("sam", [group, group, items["copy"]]),
+            ("cass", [group, items["gate"], items["gate"]]),
+            ("devon", [group, items["copy"], items["wave"]]),
+            ("wren", [items["copy"], group, items["page"]]),
+        ]:
+            for card in votes:
+                on_group = isinstance(card, ItemGroup)
+                reviews.vote_cast(
+                    participant=who[username],
+                    retro=retro,
+                    item=None if on_group else card,
+                    group=card if on_group else None,
+                )
+        retro = reviews.phase_move(
+            actor=maria, retro=retro, to_phase="discuss", expected_phase="vote"
+        )
+        webinars = Project.objects.get(name="Spring webinar series")
+        reviews.action_create(
+            actor=maria,
+            retro=retro,
+            title="Add “Sales briefed” and “CS FAQ ready” gates to the first webinar launch",
+            project=webinars,
+            owner=maria,
+            due_date=today + dt.timedelta(days=30),
+            group=group,
+        )
+        for goal, final, reading in [
+            (upgrades, Decimal(96), "Most upgrades came in the first week, from the e-mail."),
+            (conversion, Decimal("3.6"), "The new pricing table helped more than we expected."),
+        ]:
+            reviews.reading_save(
+                actor=maria,
+                retro=retro,
+                goal=goal,
+                version=None,
+                final_value=final,
+                reading=reading,
+            )
+        lessons = []
+        for source, title, happened, differently, channels, stage in [
+            (
+                {"group": group},
+                "Brief sales and customer success before customers hear",
+                "Customers asked sales about the offer before sales knew of it, and the "
+                "customer success FAQ had no owner until launch week.",
+                "Every launch to customers has two readiness gates, “Sales briefed” and "
+                "“CS FAQ ready”, each with an owner and due two days before go-live.",
+                [c["Newsletter"], c["In-app messages"]],
+                Stage.ACTIVATION,
+            ),
+            (
+                {"item": items["copy"]},
+                "Approve in-app copy a week ahead",
+                "The in-app message was approved the evening before go-live.",
+                "In-app copy is due for review a week before go-live; the launch's content "
+                "check holds it otherwise.",
+                [c["In-app messages"]],
+                Stage.PLANNING,
+            ),
+        ]:
+            lesson = reviews.lesson_create(
+                actor=maria,
+                retro=retro,
+                channels=channels,
+                title=title,
+                what_happened=happened,
+                do_differently=differently,
+                stage=stage,
+                kind="campaign",
+                **source,
+            )
+            lessons.append(reviews.lesson_publish(actor=maria, lesson=lesson, version=1))
+        retro = reviews.phase_move(
+            actor=maria, retro=retro, to_phase="done", expected_phase="discuss"
+        )
+        projects.project_move(
+            actor=maria,
+            project=project,
+            to_stage=Stage.CLOSED,
+            expected_stage=Stage.REVIEW,
+            reason="Retrospective held; lessons published.",
+        )
+        project.transitions.filter(to_stage=Stage.CLOSED).update(
+            created_at=timezone.now() - dt.timedelta(days=90)
+        )
+        atlas = Project.objects.get(name="Atlas 3.0 product launch")
+        reviews.lesson_answer(
+            actor=maria,
+            project=atlas,
+            lesson=lessons[0],
+            status="applied",
+            note="“Sales briefed on pricing” and “Customer success FAQ ready” are gates of "
+            "the Atlas 3.0 launch.",
+        )
