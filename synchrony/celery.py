@@ -44,4 +44,11 @@ app.conf.beat_schedule = {
         "task": "synchrony.performance.tasks.evaluate_all_goals",
         "schedule": crontab(minute=15, hour=6),
     },
+    # Hourly, so each user's digest goes out soon after 07:00 in their own zone.
+    # Idempotent: the user row records the period sent.
+    "send-digests": {
+        "task": "synchrony.performance.tasks.send_digests",
+        "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
+    },
 }

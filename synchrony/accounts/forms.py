@@ -22,15 +22,22 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "time_zone"]
+        fields = ["first_name", "last_name", "email", "time_zone", "digest"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
         self.fields["email"].required = True
+        # Radio buttons: one choice always shows as taken. Not required, so a form posted
+        # without it (an older page, a script) keeps the user's digest as it was.
+        self.fields["digest"].widget = forms.RadioSelect(choices=self.fields["digest"].choices)
+        self.fields["digest"].required = False
         self.initial["email_kinds"] = [
             k for k in NotificationKind.values if k not in self.instance.email_opt_out
         ]
+
+    def clean_digest(self) -> str:
+        return self.cleaned_data["digest"] or self.instance.digest
 
     def save(self, commit: bool = True) -> User:
         chosen = set(self.cleaned_data["email_kinds"])

@@ -31,12 +31,28 @@ class Team(models.Model):
         return self.name
 
 
+class Digest(models.TextChoices):
+    OFF = "off", "No digest"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly (on Mondays)"
+
+
 class User(AbstractUser):
     email = models.EmailField("email address", blank=False)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     # Notification kinds this user does not want by email (in-app always shows them).
     email_opt_out = models.JSONField(default=list, blank=True)
+    digest = models.CharField(
+        "e-mail digest",
+        max_length=10,
+        choices=Digest.choices,
+        default=Digest.OFF,
+        help_text="What changed in your projects: launches, failures, goals, stages.",
+    )
+    # The period ("2026-11-23" or "2026-W48") whose digest this user was last sent (or
+    # found nothing to say for): the digest job claims a period by a conditional UPDATE.
+    digest_period = models.CharField(max_length=10, blank=True, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from synchrony.accounts.models import Digest
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import notify, record_created, record_event
@@ -32,7 +37,7 @@ from synchrony.performance.models import (
     hash_token,
     new_token,
 )
-from synchrony.performance.selectors import report_figures
+from synchrony.performance.selectors import digest_for_user, report_figures
 from synchrony.projects.models import Goal, Membership, Project, Role
 
 if TYPE_CHECKING:
@@ -427,3 +432,92 @@ def report_link_by_token(token: str) -> ReportLink | None:
         return None
     ReportLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
     return link
+
+
+# Digests go out from this local hour on the first day of their period (Monday for a
+# weekly one); a run later in the period still sends the one it missed.
+DIGEST_HOUR = 7
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    key: str  # "2026-11-23" or "2026-W48": what the claim on the user records
+    start: dt.datetime  # what the digest covers, [start, end), aware
+    end: dt.datetime
+    today: dt.date  # the user's local date when it is sent: goals are as of it
+
+
+def digest_period_due(user: User, now: dt.datetime) -> DigestPeriod | None:
+    """The period whose digest is due for the user at `now`, in their own time zone: a
+    daily digest covers yesterday, a weekly one last Monday to Sunday."""
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    today = local.date()
+    if user.digest == Digest.DAILY:
+        first, days, key = today, 1, today.isoformat()
+    elif user.digest == Digest.WEEKLY:
+        year, week, weekday = today.isocalendar()
+        first, days, key = today - dt.timedelta(days=weekday - 1), 7, f"{year}-W{week:02d}"
+    else:
+        return None
+    if local < dt.datetime.combine(first, dt.time(DIGEST_HOUR), tzinfo=zone):
+        return None
+    end = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    start = dt.datetime.combine(first - dt.timedelta(days=days), dt.time(0), tzinfo=zone)
+    return DigestPeriod(key=key, start=start, end=end, today=today)
+
+
+def digest_send(*, user_id: int, now: dt.datetime) -> bool:
+    """Send the user's digest for the period due at `now`, once: safe to run any number
+    of times, in parallel too. Returns whether an e-mail went out.
+
+    The period is claimed on the user row by a conditional UPDATE in the same transaction
+    as the send: a second run finds it claimed (or waits for the first to commit), and a
+    send that fails rolls the claim back for the next run. A period with nothing to say
+    stays claimed, so it is not searched again every hour.
+    """
+    from synchrony.accounts.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None:
+        return False
+    period = digest_period_due(user, now)
+    if period is None or user.digest_period == period.key:
+        return False
+    with transaction.atomic():
+        claimed = (
+            User.objects.filter(pk=user.pk, digest=user.digest)
+            .exclude(digest_period=period.key)
+            .update(digest_period=period.key)
+        )
+        if not claimed:
+            return False
+        content = digest_for_user(user, start=period.start, end=period.end, as_of=period.today)
+        if content is None:
+            return False
+        context = {
+            **content,
+            "user": user,
+            "period": period,
+            "weekly": user.digest == Digest.WEEKLY,
+            "site_url": settings.SITE_URL,
+            "zone": period.start.tzinfo,
+            "last_day": period.end.date() - dt.timedelta(days=1),
+        }
+        if context["weekly"]:
+            subject = f"Your projects in the week to {context['last_day']:%-d %b %Y}"
+        else:
+            subject = f"Your projects on {context['last_day']:%A %-d %b %Y}"
+        message = EmailMultiAlternatives(
+            subject=f"[Synchrony] {subject}",
+            body=render_to_string("performance/email/digest.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(
+            render_to_string("performance/email/digest.html", context), "text/html"
+        )
+        message.send()
+    return True

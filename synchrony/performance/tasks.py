@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from synchrony.accounts.models import Digest, User
 from synchrony.performance import services
 from synchrony.projects.models import Project, Stage
 
@@ -45,3 +47,17 @@ def evaluate_project_goals(project_id: int) -> int:
 def run_import(import_id: int) -> bool:
     """Safe twice: only the run that claims the queued import writes it."""
     return services.import_run(import_id=import_id)
+
+
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1860)
+def send_digests() -> int:
+    """Beat, hourly: each user's daily or weekly digest, once per period, from
+    DIGEST_HOUR in their own time zone. Safe to run twice: the user row claims it."""
+    now = timezone.now()
+    ids = list(
+        User.objects.filter(is_active=True, digest__in=[Digest.DAILY, Digest.WEEKLY])
+        .exclude(email="")
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    return sum(services.digest_send(user_id=pk, now=now) for pk in ids)
