@@ -31,8 +31,8 @@ from synchrony.launches.models import (
     Launch,
     LaunchStatus,
 )
-from synchrony.planning.models import Task, TaskStatus
-from synchrony.projects.models import Goal, Project, Role, Stage
+from synchrony.planning.models import TaskStatus
+from synchrony.projects.models import Project, Role, Stage
 from synchrony.projects.selectors import get_project_for_user, projects_for_user
 from synchrony.reviews.models import (
     ActionItem,
@@ -444,9 +444,8 @@ def launch_entries(launch: Launch) -> list[TimelineEntry]:
             parts.append(f"all sent within {ms(launch.skew_ms)}")
         if recovered:
             parts.append("recovered after retries: " + ", ".join(a.channel.name for a in recovered))
-        tone = {LaunchStatus.LAUNCHED: "ok", LaunchStatus.PARTLY_LAUNCHED: "warn"}.get(
-            launch.status, "bad"
-        )
+        tones: dict[str, str] = {LaunchStatus.LAUNCHED: "ok", LaunchStatus.PARTLY_LAUNCHED: "warn"}
+        tone = tones.get(launch.status, "bad")
         entries.append(
             TimelineEntry(
                 launch.fired_at or launch.go_live,
@@ -877,18 +876,4 @@ def summary_for(project: Project) -> Summary:
         top_cards=top,
         actions=actions,
         closed_at=closed.created_at if closed and project.is_closed else None,
-    )
-
-
-def goals_with_readings(retro: Retrospective) -> list[Goal]:
-    return list(retro.project.goals.all())
-
-
-def lesson_draft_count(retro: Retrospective) -> int:
-    return retro.lessons.filter(status=LessonStatus.DRAFT).count()
-
-
-def open_action_tasks(retro: Retrospective) -> QuerySet[Task]:
-    return Task.objects.filter(
-        pk__in=retro.actions.values("task_id"), status__in=["todo", "doing", "blocked"]
     )

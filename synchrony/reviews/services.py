@@ -267,10 +267,11 @@ def phase_move(
             },
         )
         if forward and to_phase in (Phase.GROUP, Phase.VOTE):
-            text = {
+            news: dict[str, str] = {
                 Phase.GROUP: "The board is revealed",
                 Phase.VOTE: f"Voting is open: you have {locked.votes_per_person} votes",
-            }[to_phase]
+            }
+            text = news[to_phase]
             notify(
                 recipients=_active_participants(locked),
                 kind=NotificationKind.STAGE_CHANGED,

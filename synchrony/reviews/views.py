@@ -87,7 +87,7 @@ from synchrony.reviews.selectors import (
     with_lesson_details,
 )
 
-PHASE_DONE = {
+PHASE_DONE: dict[str, str] = {
     Phase.WRITE: "Writing is open again; everyone's items are hidden until the next reveal.",
     Phase.GROUP: "The board is revealed.",
     Phase.VOTE: "Voting is open: {n} votes each.",

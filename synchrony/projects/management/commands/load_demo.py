@@ -1036,7 +1036,7 @@ class Command(BaseCommand):
                 reading=reading,
             )
         lessons = []
-        for source, title, happened, differently, channels, stage in [
+        sources: list[tuple[dict[str, Any], str, str, str, list[Channel], str]] = [
             (
                 {"group": group},
                 "Brief sales and customer success before customers hear",
@@ -1056,7 +1056,8 @@ class Command(BaseCommand):
                 [c["In-app messages"]],
                 Stage.PLANNING,
             ),
-        ]:
+        ]
+        for source, title, happened, differently, channels, stage in sources:
             lesson = reviews.lesson_create(
                 actor=maria,
                 retro=retro,
