@@ -9,6 +9,7 @@ app_name = "performance"
 TOKEN = r"(?P<token>[A-Za-z0-9_-]{43})"
 urlpatterns = [
     path("projects/<int:pk>/performance/", views.dashboard, name="dashboard"),
+    path("projects/<int:pk>/performance/tables/", views.data_tables, name="tables"),
     path("projects/<int:pk>/performance/data/", views.data, name="data"),
     path("projects/<int:pk>/performance/data/figure/", views.sample_create, name="sample-create"),
     path("projects/<int:pk>/performance/data/upload/", views.upload, name="upload"),

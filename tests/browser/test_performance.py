@@ -93,6 +93,11 @@ def test_upload_fix_import_alert_and_share_a_frozen_snapshot(
     expect(page.get_by_test_id("unread-count")).to_be_visible()
     shot(page, "performance-dashboard")
     assert_accessible(page, "the performance dashboard")
+    # A chart's data table loads when its <details> is opened.
+    table = goal.locator("details.data-table")
+    table.locator("summary").click()
+    expect(table.locator("table tbody tr")).not_to_have_count(0)
+    expect(table.locator("table")).to_contain_text("150")
     page.goto(f"{live_server.url}/notifications/")
     expect(page.locator("main")).to_contain_text(
         "Goal “Qualified leads” of Atlas launch is off track"

@@ -121,3 +121,36 @@ def test_a_snapshot_keeps_its_figures_and_its_link_dies_when_revoked(cast, perf)
     assert report_link_by_token(token) is None
     gone = client_for(cast.viewer).__class__().get(reverse("performance:shared", args=[token]))
     assert gone.status_code == 404 and "Atlas" not in gone.content.decode()
+
+
+def test_the_dashboard_loads_each_charts_data_table_when_it_is_opened(cast, perf):
+    samples_record(actor=cast.manager, project=perf.project, rows=figures_for(perf, 3))
+    client = client_for(cast.viewer)
+    tables = reverse("performance:tables", args=[perf.project.pk])
+    page = client.get(reverse("performance:dashboard", args=[perf.project.pk])).content.decode()
+    # Under each chart: a <details> that fetches its table, with a link for no JavaScript.
+    assert f'hx-get="{tables}?table=trend-leads" hx-trigger="toggle once"' in page
+    assert f'href="{tables}#trend-leads"' in page
+    assert f'hx-get="{tables}?table=goal-{perf.goal.pk}"' in page
+    assert "<tbody>" not in page.split('id="trend-title"')[1]  # no rows in the page
+    one = client.get(f"{tables}?table=trend-leads", headers={"HX-Request": "true"})
+    assert one.status_code == 200 and "HX-Request" in one["Vary"]
+    body = one.content.decode()
+    assert body.startswith("<table") and body.count("<tr>") == 4  # a header and 3 days
+    day = (perf.today - dt.timedelta(days=1)).isoformat()
+    assert f'<tr><td>{day}</td><td class="num">6</td></tr>' in body  # 3 leads x 2 channels
+    missing = client.get(f"{tables}?table=trend-nothing", headers={"HX-Request": "true"})
+    assert missing.status_code == 404
+    # Without htmx: a page of every table, one anchor per chart.
+    full = client.get(tables).content.decode()
+    for anchor in ("trend-leads", "trend-spend", "trend-revenue", f"goal-{perf.goal.pk}"):
+        assert f'id="{anchor}"' in full
+    assert client_for(cast.outsider).get(tables).status_code == 404
+
+
+def test_the_report_keeps_its_data_tables_in_the_page_for_printing(cast, perf):
+    samples_record(actor=cast.manager, project=perf.project, rows=figures_for(perf, 3))
+    page = client_for(cast.viewer).get(reverse("performance:report", args=[perf.project.pk]))
+    html = page.content.decode()
+    assert 'hx-trigger="toggle once"' not in html
+    assert html.count('<td class="num">6</td>') >= 3
