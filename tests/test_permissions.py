@@ -36,7 +36,7 @@ from tests.performance.walk import (
     performance_objects,
     performance_snapshot,
 )
-from tests.reviews.walk import review_objects, review_snapshot
+from tests.reviews.walk import REVIEWS_PUBLIC, review_objects, review_snapshot
 from tests.standups.walk import standup_objects, standup_snapshot
 
 # Pages that answer without a login, by design.
@@ -51,7 +51,7 @@ PUBLIC = {
     # Token URLs answer without a login; tests/calendars covers them.
     "calendars:feed",
     "calendars:shared",
-    "reviews:report",
+    *REVIEWS_PUBLIC,
     *PERFORMANCE_PUBLIC,
 }
 
