@@ -877,3 +877,113 @@ def summary_for(project: Project) -> Summary:
         actions=actions,
         closed_at=closed.created_at if closed and project.is_closed else None,
     )
+
+
+# Exports and the API ---------------------------------------------------------------
+
+
+def retrospective_data(
+    retro: Retrospective, user: User, *, anonymous_ids: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The retrospective as data, for the exports and the API. An anonymous item's author
+    is not in it, because it is not stored anywhere; in the write phase only the reader's
+    own items are included."""
+    board = board_for(retro, user, anonymous_ids=anonymous_ids)
+    cards = []
+    for column in board.columns:
+        for card in column.cards:
+            cards.append(
+                {
+                    "prompt": column.label,
+                    "title": card.title,
+                    "group": card.group is not None,
+                    "votes": card.votes if board.show_totals else None,
+                    "items": [
+                        {
+                            "text": item.text,
+                            "anonymous": item.is_anonymous,
+                            "author": None
+                            if item.is_anonymous
+                            else (str(item.author) if item.author else "someone who left"),
+                        }
+                        for item in card.items
+                    ],
+                }
+            )
+    outcomes = outcomes_for(retro.project, retro) if retro.launch_id is None else []
+    return {
+        "retrospective": str(retro),
+        "project": retro.project.name,
+        "launch": str(retro.launch) if retro.launch else None,
+        "phase": retro.get_phase_display(),
+        "facilitator": str(retro.facilitator) if retro.facilitator else None,
+        "participants": [str(p.user) for p in participants_of(retro) if p.is_active],
+        "votes_per_person": retro.votes_per_person,
+        "cards": cards,
+        "goals": [
+            {
+                "metric": o.goal.metric,
+                "unit": o.goal.unit,
+                "baseline": str(o.goal.baseline),
+                "target": str(o.goal.target),
+                "final": str(o.final) if o.final is not None else None,
+                "source": o.source or None,
+                "verdict": o.verdict_label,
+                "reading": o.reading.reading if o.reading else "",
+            }
+            for o in outcomes
+        ],
+        "timeline": [
+            {
+                "when": e.when.isoformat(),
+                "what": e.title,
+                "detail": e.detail,
+            }
+            for e in timeline_for(retro)
+        ],
+        "action_items": [
+            {
+                "title": a.title,
+                "project": str(a.task.project) if a.task else None,
+                "owner": str(a.task.owner) if a.task and a.task.owner else None,
+                "due": a.task.due_date.isoformat() if a.task and a.task.due_date else None,
+                "status": a.task.get_status_display() if a.task else "task deleted",
+            }
+            for a in retro.actions.select_related("task__owner", "task__project")
+        ],
+        "lessons": [
+            {
+                "title": lesson.title,
+                "status": lesson.get_status_display(),
+                "what_happened": lesson.what_happened,
+                "do_differently": lesson.do_differently,
+                "channels": [c.name for c in lesson.channels.all()],
+                "stage": lesson.get_stage_display() if lesson.stage else None,
+                "kind": lesson.get_kind_display() if lesson.kind else None,
+            }
+            for lesson in retro.lessons.prefetch_related("channels")
+        ],
+    }
+
+
+def item_data(item: Item, retro: Retrospective, board: Board) -> dict[str, Any]:
+    """One item as the API shows it. For an anonymous item the answer to "who wrote it"
+    is that nobody can know: there is no author to return."""
+    group = item.group if item.group_id else None
+    card = board.cards.get(group.card_key if group else item.card_key)
+    data: dict[str, Any] = {
+        "id": str(item.pk),
+        "prompt": item.get_prompt_display(),
+        "text": item.text,
+        "anonymous": item.is_anonymous,
+        "author": None
+        if item.is_anonymous
+        else (str(item.author) if item.author else "someone who left"),
+        "group": group.title if group else None,
+        "votes": card.votes if card is not None and board.show_totals else None,
+    }
+    if item.is_anonymous:
+        data["author_note"] = (
+            "Written anonymously. Synchrony does not store who wrote it, so no one can be told."
+        )
+    return data

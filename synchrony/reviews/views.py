@@ -80,6 +80,7 @@ from synchrony.reviews.selectors import (
     participant_for,
     participants_of,
     project_retrospective,
+    retrospective_data,
     search_closed_projects,
     search_lessons,
     summary_for,
@@ -905,92 +906,16 @@ def application_outcome(request: AuthedRequest, application_pk: int) -> HttpResp
 # Exports --------------------------------------------------------------------------------
 
 
-def export_data(request: AuthedRequest, retro: Retrospective) -> dict[str, Any]:
-    """The retrospective as data. An anonymous item's author is not in it, because it is
-    not stored anywhere; in the write phase only the reader's own items are included."""
-    board = board_for(retro, request.user, anonymous_ids=frozenset(anonymous_ids(request, retro)))
-    cards = []
-    for column in board.columns:
-        for card in column.cards:
-            cards.append(
-                {
-                    "prompt": column.label,
-                    "title": card.title,
-                    "group": card.group is not None,
-                    "votes": card.votes if board.show_totals else None,
-                    "items": [
-                        {
-                            "text": item.text,
-                            "anonymous": item.is_anonymous,
-                            "author": None
-                            if item.is_anonymous
-                            else (str(item.author) if item.author else "someone who left"),
-                        }
-                        for item in card.items
-                    ],
-                }
-            )
-    outcomes = outcomes_for(retro.project, retro) if retro.launch_id is None else []
-    return {
-        "retrospective": str(retro),
-        "project": retro.project.name,
-        "launch": str(retro.launch) if retro.launch else None,
-        "phase": retro.get_phase_display(),
-        "facilitator": str(retro.facilitator) if retro.facilitator else None,
-        "participants": [str(p.user) for p in participants_of(retro) if p.is_active],
-        "votes_per_person": retro.votes_per_person,
-        "cards": cards,
-        "goals": [
-            {
-                "metric": o.goal.metric,
-                "unit": o.goal.unit,
-                "baseline": str(o.goal.baseline),
-                "target": str(o.goal.target),
-                "final": str(o.final) if o.final is not None else None,
-                "source": o.source or None,
-                "verdict": o.verdict_label,
-                "reading": o.reading.reading if o.reading else "",
-            }
-            for o in outcomes
-        ],
-        "timeline": [
-            {
-                "when": e.when.isoformat(),
-                "what": e.title,
-                "detail": e.detail,
-            }
-            for e in timeline_for(retro)
-        ],
-        "action_items": [
-            {
-                "title": a.title,
-                "project": str(a.task.project) if a.task else None,
-                "owner": str(a.task.owner) if a.task and a.task.owner else None,
-                "due": a.task.due_date.isoformat() if a.task and a.task.due_date else None,
-                "status": a.task.get_status_display() if a.task else "task deleted",
-            }
-            for a in retro.actions.select_related("task__owner", "task__project")
-        ],
-        "lessons": [
-            {
-                "title": lesson.title,
-                "status": lesson.get_status_display(),
-                "what_happened": lesson.what_happened,
-                "do_differently": lesson.do_differently,
-                "channels": [c.name for c in lesson.channels.all()],
-                "stage": lesson.get_stage_display() if lesson.stage else None,
-                "kind": lesson.get_kind_display() if lesson.kind else None,
-            }
-            for lesson in retro.lessons.prefetch_related("channels")
-        ],
-    }
+def _data(request: AuthedRequest, retro: Retrospective) -> dict[str, Any]:
+    ids = frozenset(anonymous_ids(request, retro))
+    return retrospective_data(retro, request.user, anonymous_ids=ids)
 
 
 @require_GET
 def export_json(request: AuthedRequest, retro_pk: int) -> HttpResponse:
     retro = get_retrospective_for_user(request.user, retro_pk)
     response = HttpResponse(
-        json.dumps(export_data(request, retro), indent=2, ensure_ascii=False),
+        json.dumps(_data(request, retro), indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="retrospective-{retro.pk}.json"'
@@ -1000,7 +925,7 @@ def export_json(request: AuthedRequest, retro_pk: int) -> HttpResponse:
 @require_GET
 def export_markdown(request: AuthedRequest, retro_pk: int) -> HttpResponse:
     retro = get_retrospective_for_user(request.user, retro_pk)
-    text = render_to_string("reviews/export.md", {"data": export_data(request, retro)})
+    text = render_to_string("reviews/export.md", {"data": _data(request, retro)})
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="retrospective-{retro.pk}.md"'
     return response

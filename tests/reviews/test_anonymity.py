@@ -1,4 +1,5 @@
-"""An anonymous item's author is exposed by no page, partial, export or live update.
+"""An anonymous item's author is exposed by no page, partial, export, API response or live
+update.
 
 Every page that can show the retrospective is rendered as every kind of reader — the
 facilitator, another participant, a viewer, an administrator, and the author themselves
@@ -189,6 +190,35 @@ def check_everything(cast, scene, clients) -> int:
                         for item in card["items"]:
                             if item["text"] == SECRET:
                                 assert item == {"text": SECRET, "anonymous": True, "author": None}
+    shown += check_api(cast, scene)
+    return shown
+
+
+def check_api(cast, scene) -> int:
+    """The JSON API, as every member holding a token (the author's too)."""
+    from synchrony.api.services import token_create
+
+    retro, author = scene["retro"], scene["author"]
+    anonymous = Item.objects.get(text=SECRET)
+    shown = 0
+    for user in (cast.manager, cast.contributor, cast.viewer, author):
+        _, token = token_create(actor=user, name="anonymity check", read_only=True)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        data = client.get(reverse("api:retrospective", args=[retro.pk]) + "?author=1").json()
+        for card in data["cards"]:
+            for item in card["items"]:
+                if item["text"] == SECRET:
+                    shown += 1
+                    assert item == {"text": SECRET, "anonymous": True, "author": None}
+        response = client.get(reverse("api:retrospective-item", args=[retro.pk, anonymous.pk]))
+        if retro.phase == "write":
+            assert response.status_code == 404
+            continue
+        item = response.json()
+        assert item["author"] is None and "does not store who wrote it" in item["author_note"]
+        for identifier in identifiers(author):
+            assert identifier not in json.dumps(item), (user, identifier)
+        shown += 1
     return shown
 
 

@@ -24,6 +24,15 @@ from tests.factories import (
     RetrospectiveFactory,
 )
 
+# Answer without a session, by design: the shared report (a token in the URL) and the API
+# (a personal token in the header). tests/reviews covers both.
+REVIEWS_PUBLIC = {
+    "reviews:report",
+    "api:retrospective",
+    "api:retrospective-item",
+    "api:lessons",
+}
+
 
 def review_objects(cast: Any) -> dict[str, Any]:
     """A retrospective on the cast's project, facilitated by its manager, with the
