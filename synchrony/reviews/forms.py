@@ -56,7 +56,9 @@ class StartForm(forms.Form):
         self.fields["launch"].queryset = project.launches.filter(status__in=FINAL_STATUSES).exclude(
             retrospectives__isnull=False
         )
-        if project.stage != Stage.REVIEW:
+        held = project.retrospectives.filter(launch__isnull=True).exists()
+        if project.stage != Stage.REVIEW or held:
+            # Only a launch's retrospective can be started now.
             self.fields["launch"].required = True
             self.fields["launch"].empty_label = None
         if not self.is_bound:

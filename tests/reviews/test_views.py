@@ -460,3 +460,59 @@ def test_items_of_another_retrospective_are_not_found(cast, retro, phase):
     client = client_for(cast.manager)
     assert client.get(reverse("reviews:item-edit", args=[retro.pk, item.pk])).status_code == 404
     assert client.post(reverse("reviews:item-delete", args=[retro.pk, item.pk])).status_code == 404
+
+
+def test_settings_items_and_groups_are_edited_by_the_right_people(cast, retro):
+    manager, contributor = client_for(cast.manager), client_for(cast.contributor)
+    settings_url = reverse("reviews:retro-edit", args=[retro.pk])
+    assert manager.get(settings_url).status_code == 200
+    assert contributor.get(settings_url).status_code == 403
+    response = manager.post(
+        settings_url,
+        {"facilitator": cast.contributor.pk, "votes_per_person": 5, "version": retro.version},
+    )
+    assert response.status_code == 302
+    retro.refresh_from_db()
+    assert (retro.facilitator, retro.votes_per_person) == (cast.contributor, 5)
+    stale = manager.post(
+        settings_url, {"facilitator": cast.manager.pk, "votes_per_person": 2, "version": 1}
+    )
+    assert stale.status_code == 422 and "Not saved" in stale.content.decode()
+
+    add(contributor, retro, "Frist draft")
+    item = Item.objects.get()
+    edit = reverse("reviews:item-edit", args=[retro.pk, item.pk])
+    assert contributor.get(edit).status_code == 200
+    assert manager.get(edit).status_code == 403
+    response = contributor.post(edit, {"text": "First draft", "version": 1})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.text, item.version) == ("First draft", 2)
+    assert contributor.post(edit, {"text": "Again", "version": 1}).status_code == 422
+
+    add(contributor, retro, "Second")
+    retro = move(retro, cast.contributor, "group")  # the facilitator now
+    first, second = Item.objects.order_by("text")
+    client_for(cast.contributor).post(
+        reverse("reviews:item-group", args=[retro.pk, second.pk]), {"target": first.card_key}
+    )
+    first.refresh_from_db()
+    group_url = reverse("reviews:group-edit", args=[first.group_id])
+    assert contributor.get(group_url).status_code == 200
+    assert client_for(cast.viewer).get(group_url).status_code == 403
+    contributor.post(group_url, {"title": "Drafts"})
+    first.group.refresh_from_db()
+    assert first.group.title == "Drafts"
+
+
+def test_once_the_project_retrospective_is_held_only_launches_can_have_one(cast, retro):
+    LaunchFactory(project=cast.project, status="launched", name="Wave 1")
+    page = client_for(cast.manager).get(reverse("reviews:project", args=[cast.project.pk]))
+    form = page.context["form"]
+    assert form.fields["launch"].required
+    response = client_for(cast.manager).post(
+        reverse("reviews:start", args=[cast.project.pk]),
+        {"facilitator": cast.manager.pk, "votes_per_person": 3},
+    )
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
