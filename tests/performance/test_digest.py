@@ -116,8 +116,7 @@ def test_the_digest_lists_the_failed_launch_the_failing_channel_and_the_goal(
     [message] = mails_to(cast.manager)
     body = message.body
     assert "Failed: Spring webinar (Atlas launch)" in body
-    assert "Newsletter failed for Spring webinar" in body
-    assert "HTTP 503 from the mailer" in body
+    assert "Newsletter for Spring webinar (Atlas launch): Failed · HTTP 503 from the mailer" in body
     assert "Off track: Qualified leads (Atlas launch) at 105 leads" in body
     assert "Atlas launch: Activation → Performance" in body
     assert "Old news" not in body
