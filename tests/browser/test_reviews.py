@@ -38,6 +38,12 @@ def login(page: Page, base: str, user) -> None:
     wait_for_htmx(page)
 
 
+def settled(page: Page, what: str) -> None:
+    """Accessible once no htmx request is in flight (a request dims its element)."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    assert_accessible(page, what)
+
+
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
     wait_for_htmx(page)
@@ -73,7 +79,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     expect(page.get_by_role("heading", name="Retrospective", exact=True)).to_be_visible()
     page.get_by_role("link", name="Start the retrospective").click()
     expect(page.get_by_role("heading", name="Start a retrospective")).to_be_visible()
-    assert_accessible(page, "the start form")
+    settled(page, "the start form")
     page.get_by_role("button", name="Start", exact=True).click()
     page.wait_for_url(re.compile(r"/retrospectives/\d+/$"))
     wait_for_htmx(page)
@@ -82,7 +88,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     expect(page.locator(".phases li.current")).to_contain_text("Write")
     expect(page.locator("#timeline")).to_contain_text("“Renewal reminder” launched")
     expect(page.locator("#timeline")).to_contain_text("first send 41 ms after the moment")
-    assert_accessible(page, "the retrospective in the write phase")
+    settled(page, "the retrospective in the write phase")
     shot(page, "reviews-01-write-facilitator")
 
     # Devon, in his own browser, writes one item anonymously and one under his name.
@@ -108,7 +114,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     worked.get_by_role("button", name="Add").click()
     expect(theirs.locator("#col-worked .retro-card")).to_have_count(1)
     assert Item.objects.get(text=ANONYMOUS).author_id is None
-    assert_accessible(theirs, "the participant's board while writing")
+    settled(theirs, "the participant's board while writing")
     shot(theirs, "reviews-03-write-participant")
 
     # Maria sees counts, not Devon's items, until she reveals the board.
@@ -135,7 +141,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     group = page.locator("#col-worked .retro-card.is-group")
     expect(group).to_contain_text("2 items")
     expect(group).to_contain_text("Devon Park")
-    assert_accessible(page, "the board while grouping")
+    settled(page, "the board while grouping")
     shot(page, "reviews-04-grouped")
 
     # Voting: three votes each; a fourth is refused with a clear message.
@@ -152,7 +158,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     theirs.get_by_role("button", name=f"Vote for: {ANONYMOUS}").click()
     expect(theirs.get_by_text("You have used all 3 of your votes.")).to_be_visible()
     assert Vote.objects.count() == 3
-    assert_accessible(theirs, "the board while voting")
+    settled(theirs, "the board while voting")
     shot(theirs, "reviews-05-votes-used")
 
     # The discussion: totals show; the anonymous card becomes a lesson.
@@ -178,7 +184,7 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     assert lesson.is_published and list(lesson.channels.all()) == [newsletter]
     page.get_by_role("button", name="Finish the retrospective").click()
     expect(page.locator(".phases li.current")).to_contain_text("Done")
-    assert_accessible(page, "the finished retrospective")
+    settled(page, "the finished retrospective")
     shot(page, "reviews-06-done")
 
     # A new project picks the same channel, and the lesson is suggested on its page.
@@ -196,16 +202,16 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     expect(suggestions.locator(".pill.applied")).to_have_text("Applied")
     new = Project.objects.get(name="Spring newsletter push")
     assert LessonApplication.objects.get(project=new).note == "A sales gate on the first launch"
-    assert_accessible(page, "a Development page with a lesson suggested")
+    settled(page, "a Development page with a lesson suggested")
     shot(page, "reviews-07-suggested")
 
     # The library finds it; the summary report of the reviewed project renders.
     open_page(page, f"{base}/lessons/?q=briefing+-press")
     expect(page.locator(".lesson-list")).to_contain_text("Brief sales before customers")
-    assert_accessible(page, "the lessons library")
+    settled(page, "the lessons library")
     shot(page, "reviews-08-library")
     open_page(page, f"{base}/projects/{project.pk}/summary/")
     expect(page.get_by_role("heading", name="Goals and outcomes")).to_be_visible()
     expect(page.locator(".report")).to_contain_text("Brief sales before customers")
-    assert_accessible(page, "the summary report")
+    settled(page, "the summary report")
     shot(page, "reviews-09-summary")
