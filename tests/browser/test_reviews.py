@@ -120,10 +120,17 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
     # Maria sees counts, not Devon's items, until she reveals the board.
     expect(page.locator(".board-status")).to_contain_text("2 items on the board so far")
     expect(page.get_by_text(ANONYMOUS)).to_have_count(0)
+    # Devon is halfway through a sentence when Maria's item arrives: his board refreshes
+    # live, and what he is typing stays.
+    half = theirs.locator("#add-try_next textarea")
+    half.fill("Brief sales two days")
     mine = page.locator("#add-worked")
     mine.locator("textarea").fill("All three channels went out together")
     mine.get_by_role("button", name="Add").click()
     expect(page.locator("#col-worked .retro-card")).to_have_count(1)
+    expect(theirs.locator(".board-status")).to_contain_text("3 items on the board so far")
+    expect(half).to_have_value("Brief sales two days")
+    half.fill("")
     page.get_by_role("button", name="Reveal the board").click()
     expect(page.locator(".phases li.current")).to_contain_text("Group")
     card = page.locator("#col-needs_work .retro-card")
