@@ -141,10 +141,15 @@
   let focused = null;
   document.addEventListener("htmx:beforeRequest", () => { focused = document.activeElement?.id || null; });
   document.addEventListener("htmx:afterSettle", (event) => {
-    const swapped = event.detail.target;
-    if (swapped && swapped.id === "run-section") {
+    // After settling, not at the swap: htmx has wired the new section's forms by then, so
+    // a key pressed as soon as the heading has the focus acts on live controls.
+    if (event.detail.target?.id === "run-section") {
       startTimer();
-      section().querySelector("#section-title")?.focus();
+      // Unless a key pressed since the swap has already moved on inside the new section.
+      const active = document.activeElement;
+      if (!section()?.contains(active) || active.id === "section-title") {
+        section()?.querySelector("#section-title")?.focus();
+      }
       return;
     }
     // Only when the swap took the focus away (it is back on the body): a key pressed

@@ -616,17 +616,25 @@ def attendance_set(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
+        refused = True
+    else:
+        refused = False
     if request.htmx:
         # A new guest adds a row: the section is fresh; a tick only needs its count.
         if request.POST.get("guest"):
             return _run_page(request, meeting, "attendance")
-        return _oob_marks(request, meeting, _section_of(request))
+        return _oob_marks(request, meeting, _section_of(request), refused=refused)
     return _back(request, meeting)
 
 
-def _oob_marks(request: AuthedRequest, meeting: Meeting, section: str) -> HttpResponse:
-    """The true state of the page's ticks and counts, out of band; the main swap is none."""
+def _oob_marks(
+    request: AuthedRequest, meeting: Meeting, section: str, *, refused: bool
+) -> HttpResponse:
+    """The counts, out of band; the main swap is none. The ticks themselves are sent back
+    only when the change was refused, to show their true state: replacing a tick that is
+    right already would take the keyboard focus off it."""
     context = _run_context(request, meeting, section)
+    context["ticks"] = refused
     html = render_to_string("standups/run.html#marks", context, request)
     html += render_to_string("standups/run.html#steps", {**context, "oob": True}, request)
     response = HttpResponse(html.encode() + _messages_oob(request))
@@ -648,8 +656,11 @@ def discussed_set(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         messages.error(request, _error_text(error))
+        refused = True
+    else:
+        refused = False
     if request.htmx:
-        return _oob_marks(request, meeting, _section_of(request))
+        return _oob_marks(request, meeting, _section_of(request), refused=refused)
     return _back(request, meeting)
 
 

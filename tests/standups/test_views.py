@@ -219,9 +219,18 @@ def test_marking_an_item_answers_with_its_true_state(cast, running):
     response = client.post(
         url, {"key": f"task-{keyed.pk}", "discussed": "on", "section": other}, **HTMX
     )
-    assert f'id="mark-task-{keyed.pk}" name="discussed" checked hx-swap-oob="true"' in (
-        response.content.decode()
-    )
+    body = response.content.decode()
+    # The counts follow; the tick is left alone (replacing it would take the focus away).
+    assert 'id="discussed-count" hx-swap-oob="true">1 of' in body
+    assert f'id="mark-task-{keyed.pk}"' not in body
+    assert DiscussedItem.objects.filter(meeting=running, key=f"task-{keyed.pk}").exists()
+
+    # Refused (the meeting ended meanwhile): the tick comes back as it truly is.
+    services.meeting_end(actor=cast.manager, meeting=running)
+    response = client.post(url, {"key": f"task-{keyed.pk}", "section": other}, **HTMX)
+    body = response.content.decode()
+    assert "This meeting ended" in body
+    assert f'id="mark-task-{keyed.pk}" name="discussed" checked hx-swap-oob="true"' in body
     assert DiscussedItem.objects.filter(meeting=running, key=f"task-{keyed.pk}").exists()
 
 
