@@ -40,9 +40,7 @@ def projects_for_user(user: User) -> QuerySet[Project]:
     # One membership per (project, user): no ordering, so no join on users and no sort
     # in a subquery that runs for every project.
     role = (
-        Membership.objects.filter(project=OuterRef("pk"), user=user)
-        .order_by()
-        .values("role")[:1]
+        Membership.objects.filter(project=OuterRef("pk"), user=user).order_by().values("role")[:1]
     )
     return Project.objects.annotate(user_role=Subquery(role)).filter(user_role__isnull=False)
 

@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activity', '0004_standup_kinds'),
+        ("activity", "0004_standup_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('signoff_requested', 'Input or sign-off requested from me'), ('signoff_answered', 'My input request was answered'), ('task_assigned', 'A task was assigned to me'), ('task_due', 'My task is due soon or overdue'), ('content_review', 'Content waits for my review'), ('content_reviewed', 'My content was reviewed or commented on'), ('stage_changed', 'A project I am in changed stage'), ('membership', 'I was added to a project'), ('launch_moved', 'A launch in my saved calendars moved within 7 days'), ('launch_problem', 'A launch or channel I answer for has a problem'), ('launch_step', 'A launch needs a manual step from me'), ('standup_agenda', 'A stand-up I attend has its agenda (or is skipped)'), ('standup_summary', 'The summary of a stand-up I attend'), ('goal_off_track', 'A goal of my project fell behind its trajectory')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("signoff_requested", "Input or sign-off requested from me"),
+                    ("signoff_answered", "My input request was answered"),
+                    ("task_assigned", "A task was assigned to me"),
+                    ("task_due", "My task is due soon or overdue"),
+                    ("content_review", "Content waits for my review"),
+                    ("content_reviewed", "My content was reviewed or commented on"),
+                    ("stage_changed", "A project I am in changed stage"),
+                    ("membership", "I was added to a project"),
+                    ("launch_moved", "A launch in my saved calendars moved within 7 days"),
+                    ("launch_problem", "A launch or channel I answer for has a problem"),
+                    ("launch_step", "A launch needs a manual step from me"),
+                    ("standup_agenda", "A stand-up I attend has its agenda (or is skipped)"),
+                    ("standup_summary", "The summary of a stand-up I attend"),
+                    ("goal_off_track", "A goal of my project fell behind its trajectory"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
