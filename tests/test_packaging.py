@@ -18,3 +18,27 @@ def test_the_code_passes_ruff():
         [str(ruff), "check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_code_is_formatted():
+    ruff = ROOT / ".venv" / "bin" / "ruff"
+    result = subprocess.run(
+        [str(ruff), "format", "--check", "--quiet", "."], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_migration_is_missing():
+    result = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "manage.py",
+            "makemigrations",
+            "--check",
+            "--dry-run",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
