@@ -52,7 +52,10 @@ def conflicts_for(
             channels_of[launch_id].add(channel_id)
     channels_of = defaultdict(set, channels_of)
     channel_ids = set().union(*channels_of.values()) if channels_of else set()
-    channels = Channel.objects.in_bulk(channel_ids)
+    # Only what the checks read (a channel row also holds its signing secrets).
+    channels = Channel.objects.only("name", "collision_window_hours", "allow_collisions").in_bulk(
+        channel_ids
+    )
 
     # Other launches on the same channels near these go-lives.
     widest = dt.timedelta(
@@ -65,6 +68,7 @@ def conflicts_for(
     for launch_id, name, go_live, channel_id in (
         Activation.objects.filter(channel_id__in=channel_ids, launch__go_live__range=(low, high))
         .exclude(launch__status=LaunchStatus.CANCELLED)
+        .order_by()  # sorted below per channel; the default order would join channels
         .values_list("launch_id", "launch__name", "launch__go_live", "channel_id")
     ):
         neighbours[channel_id].append((go_live, launch_id, name))
