@@ -94,6 +94,40 @@
     list[next].closest(".run-item")?.scrollIntoView({ block: "nearest" });
   }
 
+  // ── While htmx swaps a part of the page in, the new part's links and forms are wired
+  // only once it settles: a shortcut pressed meanwhile would click a link htmx does not
+  // handle yet (a full page load) or tick a box whose form posts nothing. Such keys wait
+  // for the swap to settle, in order.
+  let busy = false;
+  const queue = [];
+  const drain = () => {
+    busy = false;
+    while (queue.length && !busy) queue.shift()();
+  };
+  const later = (action) => (busy ? queue.push(action) : action());
+  document.addEventListener("htmx:beforeRequest", () => { busy = true; });
+  document.addEventListener("htmx:afterSettle", () => setTimeout(drain, 0));
+  // A request that swaps nothing (or fails) never settles.
+  document.addEventListener("htmx:afterRequest", () => setTimeout(() => busy && drain(), 500));
+
+  const SHORTCUTS = {
+    ArrowRight: () => section()?.querySelector("[data-run-next]")?.click(),
+    ArrowLeft: () => section()?.querySelector("[data-run-prev]")?.click(),
+    j: () => moveItem(1),
+    k: () => moveItem(-1),
+    x: () => {
+      const box = document.activeElement?.matches?.("input.mark") ? document.activeElement : items()[0];
+      if (box) { box.focus(); box.click(); }
+    },
+    n: () => writeNote("note"),
+    d: () => writeNote("decision"),
+    a: () => {
+      const title = document.getElementById("action_title");
+      if (title) { about("action", currentItem()); title.focus(); }
+    },
+    "?": () => document.getElementById("shortcuts")?.focus(),
+  };
+
   document.addEventListener("keydown", (event) => {
     if (event.altKey || event.metaKey) return;
     const target = event.target;
@@ -103,37 +137,15 @@
         section()?.querySelector("#section-title")?.focus();
       } else if (event.key === "Enter" && event.ctrlKey && target.id === "note-body") {
         event.preventDefault();
-        target.form.requestSubmit();
+        later(() => target.form.requestSubmit());
       }
       return;
     }
-    if (event.ctrlKey) return;
-    const click = (selector) => {
-      const link = section()?.querySelector(selector);
-      if (link) {
-        event.preventDefault();
-        link.click();
-      }
-    };
-    switch (event.key) {
-      case "ArrowRight": click("[data-run-next]"); break;
-      case "ArrowLeft": click("[data-run-prev]"); break;
-      case "j": event.preventDefault(); moveItem(1); break;
-      case "k": event.preventDefault(); moveItem(-1); break;
-      case "x": {
-        const box = document.activeElement?.matches?.("input.mark") ? document.activeElement : items()[0];
-        if (box) { event.preventDefault(); box.focus(); box.click(); }
-        break;
-      }
-      case "n": event.preventDefault(); writeNote("note"); break;
-      case "d": event.preventDefault(); writeNote("decision"); break;
-      case "a": {
-        const title = document.getElementById("action_title");
-        if (title) { event.preventDefault(); about("action", currentItem()); title.focus(); }
-        break;
-      }
-      case "?": event.preventDefault(); document.getElementById("shortcuts")?.focus(); break;
-    }
+    if (event.ctrlKey || !(event.key in SHORTCUTS)) return;
+    // Arrows on a radio button choose between note and decision, as they always do.
+    if (event.key.startsWith("Arrow") && target.matches?.("input[type=radio]")) return;
+    event.preventDefault();
+    later(SHORTCUTS[event.key]);
   });
 
   // ── Focus across swaps: back to the field or tick the facilitator was on; after

@@ -41,7 +41,6 @@ def go_to_section(page: Page, title: str) -> None:
         page.keyboard.press("ArrowRight")
         expect(heading(page)).not_to_have_text(current)
         expect(heading(page)).to_be_focused()
-        page.wait_for_load_state("networkidle")
     raise AssertionError(f"no section {title!r}")
 
 
