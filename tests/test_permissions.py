@@ -196,8 +196,8 @@ PERSONAL = {
     "calendars:feed-rotate",
     "timelines:portfolio",
     "timelines:team",
-    "standups:list",
-    "standups:create",
+    "standups:list",  # the stand-ups you can see
+    "standups:create",  # the form offers only projects you manage
     # The lessons library: published lessons are the whole workspace's (a draft is a 404
     # outside its project: tests/reviews covers it).
     "reviews:lessons",
