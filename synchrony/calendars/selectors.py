@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Count, F, OuterRef, QuerySet, Value, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
@@ -172,12 +173,16 @@ def calendar_items(
             # A subquery, not a join: a launch on two of the channels would come twice.
             on_channels = Activation.objects.filter(channel__in=filters.channels)
             launches = launches.filter(pk__in=on_channels.values("launch_id"))
-        # Each launch's channel ids as one array beside it: the thousands of activations
-        # of a busy month would otherwise each be a row, or an object.
-        channel_ids = ArraySubquery(
-            Activation.objects.filter(launch=OuterRef("pk")).order_by().values("channel_id")
-        )
-        launches = launches.only(*LAUNCH_FIELDS).annotate(channel_ids=channel_ids)
+        launches = launches.only(*LAUNCH_FIELDS)
+        arrays = connection.vendor == "postgresql"
+        if arrays:
+            # Each launch's channel ids as one array beside it: the thousands of activations
+            # of a busy month would otherwise each be a row, or an object.
+            launches = launches.annotate(
+                channel_ids=ArraySubquery(
+                    Activation.objects.filter(launch=OuterRef("pk")).order_by().values("channel_id")
+                )
+            )
         if launches_per_day is not None:
             # The first few of each day in the viewer's zone, as the day lists them: only
             # those are read and checked for conflicts.
@@ -189,7 +194,13 @@ def calendar_items(
             )
         # Launches annotated with channel_ids (and of_day when capped).
         fetched: list[Any] = list(launches)
-        channels_of = {launch.pk: set(launch.channel_ids) for launch in fetched}
+        if arrays:
+            channels_of = {launch.pk: set(launch.channel_ids) for launch in fetched}
+        else:  # the embedded SQLite default has no arrays: one more query, as pairs
+            channels_of = {launch.pk: set() for launch in fetched}
+            pairs = Activation.objects.filter(launch_id__in=channels_of).order_by()
+            for launch_id, channel_id in pairs.values_list("launch_id", "channel_id"):
+                channels_of[launch_id].add(channel_id)
         channel_map = Channel.objects.only("name", "colour").in_bulk(
             set().union(*channels_of.values())
         )
