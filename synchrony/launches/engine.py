@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,7 +140,8 @@ def _people_to_tell(launch: Launch, problems: Iterable[Problem]) -> list[User]:
     """The launch's managers, the owners of failing gates and channels."""
     from synchrony.projects.models import Role
 
-    people = [m.user for m in launch.project.memberships.filter(role=Role.MANAGER)]
+    managers = launch.project.memberships.filter(role=Role.MANAGER).select_related("user")
+    people = [m.user for m in managers]
     people.append(launch.project.owner)
     channel_ids = {p.channel_id for p in problems if p.channel_id}
     people += [c.owner for c in Channel.objects.filter(pk__in=channel_ids).select_related("owner")]
@@ -555,12 +557,7 @@ def record_attempt(
                 _disable_channel(channel, reason=result.error, now=finished)
             _tell_owner_of_failure(activation, now=timezone.now())
         activation.save()
-        publish_change(
-            kind="launch",
-            obj_id=activation.launch_id,
-            project_id=activation.launch.project_id,
-            actor=None,
-        )
+        _announce(activation, None)
 
 
 def _disable_channel(channel: Channel, *, reason: str, now: datetime) -> None:
@@ -685,8 +682,6 @@ def manual_task_done(*, task: Task, actor: User) -> None:
 
 def retry_now(*, activation: Activation, actor: User) -> None:
     """A manager asks for one more attempt at a failed or unknown activation."""
-    from django.core.exceptions import ValidationError
-
     launch = activation.launch
     if not adapter_for(activation.channel).automated:
         raise ValidationError("A manual step is ticked off by its owner, not retried.")
@@ -735,8 +730,6 @@ def _announce(activation: Activation, actor: User | None) -> None:
 
 def cancel(*, launch: Launch, actor: User) -> None:
     """Cancel before go-live, or stop what has not gone out yet while firing."""
-    from django.core.exceptions import ValidationError
-
     with transaction.atomic():
         launch = (
             Launch.objects.select_for_update(of=("self",))
@@ -890,20 +883,19 @@ def _recover_lost_sends(now: datetime, grace: timedelta) -> int:
     count = 0
     unsettled: set[int] = set()
     with transaction.atomic():
+        current_attempt = DeliveryAttempt.objects.filter(
+            activation=OuterRef("pk"), number=OuterRef("attempts"), finished_at__isnull=True
+        )
         stuck = list(
             Activation.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("channel__owner", "launch__project")
             .filter(state=ActivationState.SENDING)
-            .filter(
-                attempt_log__number=F("attempts"),
-                attempt_log__finished_at__isnull=True,
-                attempt_log__started_at__lt=now - grace,
-            )[:BATCH]
+            .annotate(started=Subquery(current_attempt.values("started_at")[:1]))
+            .filter(started__lt=now - grace)[:BATCH]
         )
         for activation in stuck:
-            if now - _attempt_started(activation) < grace + timedelta(
-                seconds=activation.channel.timeout_seconds
-            ):
+            timeout = timedelta(seconds=activation.channel.timeout_seconds)
+            if now - activation.started < grace + timeout:
                 continue
             DeliveryAttempt.objects.filter(
                 activation=activation, number=activation.attempts
@@ -928,18 +920,8 @@ def _recover_lost_sends(now: datetime, grace: timedelta) -> int:
                 _tell_owner_of_failure(activation, now=now)
                 unsettled.add(activation.launch_id)
             activation.save()
-            publish_change(
-                kind="launch",
-                obj_id=activation.launch_id,
-                project_id=activation.launch.project_id,
-                actor=None,
-            )
+            _announce(activation, None)
             count += 1
     for launch_id in unsettled:
         settle(launch_id)
     return count
-
-
-def _attempt_started(activation: Activation) -> datetime:
-    attempt = DeliveryAttempt.objects.get(activation=activation, number=activation.attempts)
-    return attempt.started_at
