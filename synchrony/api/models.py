@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 
 TOKEN_PREFIX = "syn_"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    # The prefix lets secret scanners (and people) recognise a leaked token.
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 class ApiToken(models.Model):

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,14 +11,6 @@ KINDS = [
     ("stage", "Stage deadlines"),
     ("standup", "Stand-ups"),
 ]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class SavedFilter(models.Model):

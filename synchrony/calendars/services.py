@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import notify
-from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink, hash_token, new_token
+from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.calendars.selectors import ALL_KINDS, Filters
+from synchrony.lib.tokens import hash_token, new_token
 from synchrony.projects.models import Membership, Role
 from synchrony.projects.selectors import projects_for_user
 

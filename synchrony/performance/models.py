@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -259,14 +256,6 @@ class ReportSnapshot(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("performance:snapshot", args=[self.pk])
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class ReportLink(models.Model):

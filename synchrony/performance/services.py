@@ -21,6 +21,7 @@ from synchrony.accounts.models import Digest
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import notify, record_created, record_event
+from synchrony.lib.tokens import hash_token, new_token
 from synchrony.performance import csvio
 from synchrony.performance.ingest import Checker, SamplesInvalid, check_rows, upsert
 from synchrony.performance.models import (
@@ -34,8 +35,6 @@ from synchrony.performance.models import (
     ReportLink,
     ReportSnapshot,
     Trajectory,
-    hash_token,
-    new_token,
 )
 from synchrony.performance.selectors import digest_for_user, report_figures
 from synchrony.projects.models import Goal, Membership, Project, Role

@@ -22,8 +22,8 @@ from django.utils import timezone
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import notify, record_event, update_versioned
-from synchrony.calendars.models import hash_token, new_token
 from synchrony.launches.models import FINAL_STATUSES
+from synchrony.lib.tokens import hash_token, new_token
 from synchrony.projects.models import WORK_STAGES, Membership, Project, Role, Stage
 from synchrony.projects.selectors import Need, get_project_for_user
 from synchrony.reviews.blame import BlameFlag, check_blame, names_to_check

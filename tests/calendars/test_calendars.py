@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from synchrony.activity.models import Notification
 from synchrony.calendars import services
-from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink, hash_token
+from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.launches import services as launches
 from synchrony.launches.models import LaunchStatus
+from synchrony.lib.tokens import hash_token
 from tests.conftest import client_for
 from tests.factories import (
     ChannelFactory,
