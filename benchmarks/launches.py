@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 
 from benchmarks import run
 from benchmarks.run import ROOT, fmt, log
+from synchrony.lib.stats import nearest_rank
 from tests.receiver import Receiver
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -392,22 +393,12 @@ def ms(delta: dt.timedelta | float) -> float:
     return round(seconds * 1000, 1)
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest rank, ceil(q% of n): p99 of 100 launches is the 99th value, a real one.
-
-    (benchmarks.server.percentile rounds q% of n + 0.5 half to even, which gives the
-    100th value, the max, here.)
-    """
-    ordered = sorted(values)
-    return ordered[max(1, min(len(ordered), math.ceil(q / 100 * len(ordered) - 1e-9))) - 1]
-
-
 def stats(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"p50": None, "p99": None, "max": None}
     return {
         "p50": round(statistics.median(values), 1),
-        "p99": round(percentile(values, 99), 1),
+        "p99": round(nearest_rank(values, 0.99), 1),
         "max": round(max(values), 1),
     }
 

@@ -32,6 +32,7 @@ from unittest import mock
 
 from benchmarks import run
 from benchmarks.run import RESULTS, log
+from synchrony.lib.stats import percentile
 
 DATABASE_URL = os.environ.get(
     "BENCH_METRICS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/synchrony_bench_metrics"
@@ -58,13 +59,6 @@ def rss_mb() -> tuple[float, float]:
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def make_world(days: int) -> dict[str, Any]:

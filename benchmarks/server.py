@@ -29,6 +29,7 @@ from django.test.utils import CaptureQueriesContext
 
 from synchrony.accounts.models import User
 from synchrony.calendars.views import period
+from synchrony.lib.stats import nearest_rank
 from synchrony.projects.models import Project
 
 # The projects the user may see, as projects_for_user() decides: a member, any role.
@@ -156,19 +157,12 @@ class Result:
         return out
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile: with 30 runs, p95 is the 29th value, a real observation."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
 def stats(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
     return {
         "p50": round(statistics.median(values), 2),
-        "p95": round(percentile(values, 95), 2),
+        "p95": round(nearest_rank(values, 0.95), 2),
         "min": round(min(values), 2),
         "max": round(max(values), 2),
     }

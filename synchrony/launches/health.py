@@ -11,7 +11,6 @@ on the embedded SQLite.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from synchrony.launches.models import Activation, ActivationState, Launch, LaunchStatus
+from synchrony.lib.stats import percentile
 from synchrony.projects.selectors import projects_for_user
 
 if TYPE_CHECKING:
@@ -59,13 +59,6 @@ class Spread:
         if not ordered:
             return cls(0, None, None, None)
         return cls(len(ordered), percentile(ordered, 0.50), percentile(ordered, 0.95), ordered[-1])
-
-
-def percentile(ordered: Sequence[float], fraction: float) -> float:
-    """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
-    position = fraction * (len(ordered) - 1)
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass(frozen=True)
