@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -26,12 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections
 from django.test import Client
 
 from benchmarks.server import stats
 from synchrony.accounts.models import User
 from synchrony.launches.models import Launch
+from tests.asgi_server import AsgiServer
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,39 +105,6 @@ class LiveResult:
             "browser": self.browser,
             "seconds": round(self.seconds, 1),
         }
-
-
-class AsgiServer:
-    """uvicorn serving synchrony.asgi in a thread on a free loopback port."""
-
-    def __init__(self) -> None:
-        import uvicorn
-
-        from synchrony.asgi import application
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        from asgiref.sync import SyncToAsync
-
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        # The views ran in asgiref's one sync thread: close its connection there.
-        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
 
 
 @contextmanager
