@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from synchrony.activity.services import StaleEdit
 
@@ -84,6 +85,13 @@ class VersionedModelForm(forms.ModelForm):
 
     def _extra_kwargs(self) -> dict[str, Any]:
         return {}
+
+
+def error_text(error: ValidationError | StaleEdit) -> str:
+    """A refused change as one message line (for django.contrib.messages)."""
+    if isinstance(error, StaleEdit):
+        return error.message
+    return " ".join(error.messages)
 
 
 def apply_errors(form: forms.BaseForm, error: Any) -> None:

@@ -19,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.activity.forms import apply_errors
+from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
 from synchrony.launches import engine, health, services
@@ -57,13 +57,6 @@ from synchrony.launches.selectors import (
 )
 from synchrony.projects.models import Role
 from synchrony.projects.selectors import Need, get_project_for_user, projects_for_user
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, StaleEdit):
-        return error.message
-    assert isinstance(error, ValidationError)
-    return " ".join(error.messages)
 
 
 @require_GET
@@ -127,7 +120,7 @@ def channel_enable(request: AuthedRequest, channel_pk: int) -> HttpResponse:
     try:
         services.channel_enable(actor=request.user, channel=channel)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"{channel} is enabled again: failed activations can be retried.")
     return redirect("launches:channel-edit", channel_pk=channel.pk)
@@ -365,7 +358,7 @@ def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             changes={"local_go_live": local},
         )
     except (StaleEdit, ValidationError) as error:
-        messages.error(request, f"“{launch}” not moved: {_error_text(error)}")
+        messages.error(request, f"“{launch}” not moved: {error_text(error)}")
     else:
         messages.success(
             request, f"“{moved}” moved to {moved.local_date:%-d %b} {moved.local_time:%H:%M}."
@@ -389,7 +382,7 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             raise ValidationError("Choose a valid status.")
         updated = services.launch_set_status(actor=request.user, launch=launch, **form.cleaned_data)
     except (StaleEdit, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         if form.cleaned_data["status"] == LaunchStatus.CANCELLED != updated.status:
             messages.success(request, "Stopped: what had not gone out yet will not go out.")
@@ -410,7 +403,7 @@ def activation_retry(request: AuthedRequest, activation_pk: int) -> HttpResponse
     try:
         services.activation_retry(actor=request.user, activation=activation)
     except ValidationError as error:
-        messages.error(request, f"{activation.channel}: {_error_text(error)}")
+        messages.error(request, f"{activation.channel}: {error_text(error)}")
     else:
         messages.success(request, f"{activation.channel}: one more attempt is on its way.")
     return redirect(activation.launch.get_absolute_url() + f"#activation-{activation.pk}")
@@ -423,7 +416,7 @@ def activation_done(request: AuthedRequest, activation_pk: int) -> HttpResponse:
     try:
         services.activation_tick(actor=request.user, activation=activation)
     except ValidationError as error:
-        messages.error(request, f"{activation.channel}: {_error_text(error)}")
+        messages.error(request, f"{activation.channel}: {error_text(error)}")
     else:
         messages.success(request, f"{activation.channel}: ticked off as gone out.")
     return redirect(activation.launch.get_absolute_url() + f"#activation-{activation.pk}")
@@ -440,7 +433,7 @@ def activation_add(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             actor=request.user, launch=launch, channel=form.cleaned_data["channel"]
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(launch.get_absolute_url() + "#activations")
 
 
@@ -477,7 +470,7 @@ def activation_remove(request: AuthedRequest, activation_pk: int) -> HttpRespons
     try:
         services.activation_remove(actor=request.user, activation=activation)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(launch.get_absolute_url() + "#activations")
 
 
@@ -509,7 +502,7 @@ def gate_status(request: AuthedRequest, gate_pk: int) -> HttpResponse:
             changes={"status": form.cleaned_data["status"]},
         )
     except (StaleEdit, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(gate.launch.get_absolute_url() + "#gates")
 
 

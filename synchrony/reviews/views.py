@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.activity.forms import apply_errors
+from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.services import StaleEdit
 from synchrony.projects.models import Project, Role, Stage
 from synchrony.projects.selectors import (
@@ -138,10 +138,6 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _errors(error: ValidationError) -> str:
-    return " ".join(error.messages)
 
 
 def _contributable(user: Any) -> Any:
@@ -410,7 +406,7 @@ def participant_add(request: AuthedRequest, retro_pk: int) -> HttpResponse:
                 actor=request.user, retro=retro, user=form.cleaned_data["user"]
             )
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, f"{form.cleaned_data['user']} is invited.")
     else:
@@ -427,7 +423,7 @@ def participant_remove(request: AuthedRequest, retro_pk: int, participant_pk: in
     try:
         services.participant_remove(actor=request.user, retro=retro, participant=participant)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -451,7 +447,7 @@ def phase_move(request: AuthedRequest, retro_pk: int) -> HttpResponse:
             expected_phase=form.cleaned_data["expected_phase"],
         )
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, PHASE_DONE[retro.phase].format(n=retro.votes_per_person))
     return done(request, retro)
@@ -571,7 +567,7 @@ def item_delete(request: AuthedRequest, retro_pk: int, item_pk: Any) -> HttpResp
         else:
             raise PermissionDenied("Only its author or the facilitator removes an item.")
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return done(request, retro)
 
 
@@ -587,7 +583,7 @@ def item_group(request: AuthedRequest, retro_pk: int, item_pk: Any) -> HttpRespo
         services.item_group(actor=request.user, item=item, with_item=with_item, group=group)
     except (ValidationError, Http404) as error:
         messages.error(
-            request, _errors(error) if isinstance(error, ValidationError) else "No such card."
+            request, error_text(error) if isinstance(error, ValidationError) else "No such card."
         )
     return done(request, retro, f"col-{item.prompt}")
 
@@ -599,7 +595,7 @@ def item_ungroup(request: AuthedRequest, retro_pk: int, item_pk: Any) -> HttpRes
     try:
         services.item_ungroup(actor=request.user, item=item)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return done(request, retro, f"col-{item.prompt}")
 
 
@@ -641,7 +637,7 @@ def vote(request: AuthedRequest, retro_pk: int) -> HttpResponse:
             )
             messages.success(request, f"Vote taken back. {left} left.")
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     return done(request, retro)
 
 
@@ -839,7 +835,7 @@ def _lesson_action(request: AuthedRequest, lesson_pk: int, act: Any, ok: str) ->
     except (ValidationError, PermissionDenied) as error:
         if isinstance(error, PermissionDenied):
             raise
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, ok.format(lesson=lesson))
     return redirect(_safe_next(request, lesson.retrospective.get_absolute_url() + "#lessons"))
@@ -876,7 +872,7 @@ def lesson_delete(request: AuthedRequest, lesson_pk: int) -> HttpResponse:
     try:
         services.lesson_delete(actor=request.user, lesson=lesson)
     except ValidationError as error:
-        messages.error(request, _errors(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, f"Draft “{lesson}” deleted.")
     return redirect(lesson.retrospective.get_absolute_url() + "#lessons")
@@ -1025,7 +1021,7 @@ def lesson_answer(request: AuthedRequest, pk: int, lesson_pk: int) -> HttpRespon
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            messages.error(request, _errors(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(
                 request,

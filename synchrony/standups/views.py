@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.activity.forms import apply_errors
+from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.services import StaleEdit
 from synchrony.projects.models import Project, Role
 from synchrony.projects.selectors import get_project_for_user
@@ -58,12 +58,6 @@ from synchrony.standups.selectors import (
     series_list,
     visible_project_ids,
 )
-
-
-def _error_text(error: ValidationError | StaleEdit) -> str:
-    if isinstance(error, StaleEdit):
-        return error.message
-    return " ".join(error.messages)
 
 
 def _messages_oob(request: AuthedRequest) -> bytes:
@@ -241,7 +235,7 @@ def series_archive(request: AuthedRequest, series_pk: int) -> HttpResponse:
             archive=request.POST.get("archive") != "0",
         )
     except (StaleEdit, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -265,7 +259,7 @@ def series_next(request: AuthedRequest, series_pk: int) -> HttpResponse:
         try:
             services.agenda_write(meeting=meeting, actor=request.user, force=True)
         except ValidationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error_text(error))
         else:
             messages.success(request, "Agenda written from the latest data.")
     return redirect(meeting.get_absolute_url())
@@ -408,7 +402,7 @@ def agenda_write(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
     try:
         services.agenda_write(meeting=meeting, actor=request.user, force=True)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "Agenda written again from the latest data.")
     return redirect(meeting.get_absolute_url())
@@ -420,7 +414,7 @@ def meeting_start(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
     try:
         services.meeting_start(actor=request.user, meeting=meeting)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         return redirect(meeting.get_absolute_url())
     return redirect("standups:run", meeting_pk=meeting.pk)
 
@@ -431,7 +425,7 @@ def meeting_end(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
     try:
         ended = services.meeting_end(actor=request.user, meeting=meeting)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(
             request,
@@ -456,7 +450,7 @@ def meeting_skip(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
             actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "Meeting skipped; the attendees were told.")
     return redirect(meeting.get_absolute_url())
@@ -468,7 +462,7 @@ def meeting_restore(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
     try:
         services.meeting_restore(actor=request.user, meeting=meeting)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     else:
         messages.success(request, "Meeting restored.")
     return redirect(meeting.get_absolute_url())
@@ -615,7 +609,7 @@ def attendance_set(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
             present=form.cleaned_data["present"],
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         refused = True
     else:
         refused = False
@@ -655,7 +649,7 @@ def discussed_set(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
             discussed=form.cleaned_data["discussed"],
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
         refused = True
     else:
         refused = False
@@ -727,7 +721,7 @@ def note_delete(request: AuthedRequest, standup_note_pk: int) -> HttpResponse:
             raise ValidationError("Reload the page and try again.")
         services.note_delete(actor=request.user, note=note, version=int(version))
     except (StaleEdit, ValidationError) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     if request.htmx:
         return _run_page(request, note.meeting, note.section, partial="notes")
     return redirect(f"{reverse('standups:run', args=[note.meeting.pk])}?section={note.section}")
@@ -779,5 +773,5 @@ def action_close(request: AuthedRequest, standup_action_pk: int) -> HttpResponse
             actor=request.user, item=item, done=request.POST.get("done") != "0"
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(item.meeting.get_absolute_url())
