@@ -42,3 +42,12 @@ def test_no_migration_is_missing():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# #} is one line only: a multi-line one is printed on the page."""
+    import re
+
+    for path in (ROOT / "templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            assert not re.search(r"\{#(?!.*#\})", line), f"{path}:{number} opens {{# without #}}"
