@@ -31,7 +31,7 @@ def build_calendar(items: list[Item], name: str) -> bytes:
     now = timezone.now()
     for item in items:
         event = Event()
-        event.add("summary", f"{item.title} · {item.project.name}")
+        event.add("summary", f"{item.title} · {item.where}")
         event.add("url", f"{settings.SITE_URL}{item.url}")
         if item.kind == "launch" and item.launch is not None:
             launch = item.launch

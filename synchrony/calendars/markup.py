@@ -65,7 +65,7 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
             )
         )
     if long:
-        parts.append(f'<span class="muted small">· {escape(item.project.name)}</span>')
+        parts.append(f'<span class="muted small">· {escape(item.where)}</span>')
         if launch is not None:
             move_url = escape(item.move_url)
             parts.append(

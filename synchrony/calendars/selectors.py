@@ -47,7 +47,7 @@ class Item:
     title: str
     day: dt.date
     url: str
-    project: Project
+    project: Project | None  # None only for a team's stand-up, which has no project
     time: dt.time | None = None  # in the viewer's zone; None for all-day items
     colour: str = "#5b6475"
     status: str = ""
@@ -60,6 +60,12 @@ class Item:
     ref: tuple[str, int] = ("", 1)
     # Start and end (aware) of a timed item that is not a launch: a stand-up's meeting.
     moment: tuple[dt.datetime, dt.datetime] | None = None
+    team: str = ""  # a team's stand-up: the team's name, shown where a project's would be
+
+    @property
+    def where(self) -> str:
+        """What the item belongs to, as shown beside its title."""
+        return self.project.name if self.project is not None else self.team
 
 
 def visible_projects(user: User, filters: Filters) -> QuerySet[Project]:
@@ -146,6 +152,7 @@ def calendar_items(
     tasks_per_day: int | None = None,
     hidden: dict[dt.date, int] | None = None,
     with_conflicts: bool = True,
+    team_standups: bool = True,
 ) -> list[Item]:
     """Items from `start` to `end` inclusive, in the viewer's zone, sorted by day and time.
 
@@ -153,7 +160,8 @@ def calendar_items(
     With `launches_per_day` or `tasks_per_day`, at most that many launches (the first)
     or task deadlines a day are read, as a grid shows only a few, and the number left out
     of each day is added to `hidden`. Without `with_conflicts` (a feed shows none),
-    launches are not checked for conflicts.
+    launches are not checked for conflicts. Without `team_standups` (a share link), the
+    user's team stand-ups without projects are left out (see standups/calendar.py).
     """
     zone = zone or timezone.get_current_timezone()
     if projects is None:
@@ -307,7 +315,14 @@ def calendar_items(
     if "standup" in filters.kinds and not filters.channels:
         from synchrony.standups.calendar import standup_items
 
-        items += standup_items(project_map, lo, hi, zone)
+        items += standup_items(
+            project_map,
+            lo,
+            hi,
+            zone,
+            team_viewer=user if team_standups else None,
+            filters=filters,
+        )
     items.sort(key=lambda i: (i.day, KIND_ORDER[i.kind], i.time or dt.time.min, i.title))
     return items
 

@@ -358,6 +358,7 @@ def shared_calendar(request: HttpRequest, token: str) -> HttpResponse:
         launches_per_day=PER_DAY.get(view),
         tasks_per_day=task_cap(view, filters),
         hidden=hidden,
+        team_standups=False,  # the link's readers are not in the owner's teams
     )
     for item in items:
         item.movable = False

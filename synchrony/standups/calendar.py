@@ -1,10 +1,18 @@
 """Stand-ups on the shared calendars and in the ICS feeds.
 
-Each meeting of a series on one of the calendar's projects, computed from the series'
-rule (so next month's meetings show before anything is made), in the viewer's zone,
-with the state of any meeting already made (skipped ones are shown cancelled). A fixed
-number of queries, whatever the number of series or meetings. A team's stand-up without projects
-has no place on these project calendars.
+Each meeting of a series, computed from the series' rule (so next month's meetings show
+before anything is made), in the viewer's zone, with the state of any meeting already
+made (skipped ones are shown cancelled). A fixed number of queries, whatever the number
+of series or meetings.
+
+Which calendars a series is on:
+- a series on projects: the calendars and feeds that show those projects, under the
+  first of them the calendar shows (so everyone who reads the project sees its stand-up);
+- a team's stand-up without projects: the calendar and personal ICS feed of the team's
+  members (and of its facilitator and attendees), beside their projects' items; picking
+  projects in the calendar's filter leaves it out, picking teams keeps it only if its
+  team is one of them. Never on a share link: that is read by people outside the team,
+  and the meeting belongs to no project the link shares.
 """
 
 from __future__ import annotations
@@ -13,13 +21,16 @@ import datetime as dt
 import zoneinfo
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from synchrony.standups.models import Meeting, MeetingStatus, StandupSeries
 from synchrony.standups.schedule import occurrences
+from synchrony.standups.selectors import team_series_for_calendar
 
 if TYPE_CHECKING:
-    from synchrony.calendars.selectors import Item
+    from synchrony.accounts.models import User
+    from synchrony.calendars.selectors import Filters, Item
     from synchrony.projects.models import Project
 
 COLOUR = "#495057"  # a meeting, not a channel: grey beside the channels' colours
@@ -31,19 +42,28 @@ STATUS = {
 
 
 def standup_items(
-    projects: dict[int, Project], lo: dt.datetime, hi: dt.datetime, zone: zoneinfo.ZoneInfo
+    projects: dict[int, Project],
+    lo: dt.datetime,
+    hi: dt.datetime,
+    zone: zoneinfo.ZoneInfo,
+    *,
+    team_viewer: User | None = None,
+    filters: Filters | None = None,
 ) -> list[Item]:
-    """Meetings starting in [lo, hi) of the series on `projects` (by pk)."""
+    """Meetings starting in [lo, hi) of the series on `projects` (by pk) and, for a
+    `team_viewer` (a personal calendar or feed, not a share link), of the team stand-ups
+    without projects that are theirs, within `filters`' teams (its projects exclude them)."""
     from synchrony.calendars.selectors import Item
 
     ids = list(projects)
     through = StandupSeries.projects.through
-    # Three plain queries (not array subqueries): the same on PostgreSQL and SQLite.
+    # Plain queries (not array subqueries): the same on PostgreSQL and SQLite.
+    wanted = Q(pk__in=through.objects.filter(project_id__in=ids).values("standupseries_id"))
+    if team_viewer is not None and not (filters and filters.projects):
+        teams = filters.teams if filters else ()
+        wanted |= Q(pk__in=team_series_for_calendar(team_viewer, teams=teams).values("pk"))
     rows: list[Any] = list(
-        StandupSeries.objects.filter(
-            archived_at__isnull=True,
-            pk__in=through.objects.filter(project_id__in=ids).values("standupseries_id"),
-        )
+        StandupSeries.objects.filter(wanted, archived_at__isnull=True).select_related("team")
     )
     if not rows:
         return []
@@ -66,7 +86,10 @@ def standup_items(
     meeting_url = reverse("standups:meeting", args=[2147483647]).replace("2147483647", "{0}")
     items = []
     for series in rows:
-        project = projects[first_project[series.pk]]
+        project_id = first_project.get(series.pk)
+        # A team's stand-up has no project: the team's name stands beside it instead.
+        project = projects[project_id] if project_id is not None else None
+        team = series.team.name if project is None and series.team else ""
         for occurrence in occurrences(series.rule, lo, hi):
             meeting = made.get((series.pk, occurrence.local_date))
             local = occurrence.starts_at.astimezone(zone)
@@ -78,6 +101,7 @@ def standup_items(
                     time=local.time(),
                     url=meeting_url.format(meeting.pk) if meeting else series_url.format(series.pk),
                     project=project,
+                    team=team,
                     colour=COLOUR,
                     status=STATUS.get(meeting.status, "scheduled") if meeting else "scheduled",
                     # The series' edits and the meeting's (a skip) both raise SEQUENCE.

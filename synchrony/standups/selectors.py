@@ -43,6 +43,25 @@ def series_for_user(user: User) -> QuerySet[StandupSeries]:
     return StandupSeries.objects.filter(Q(pk__in=on_projects) | Q(team_id__in=in_teams))
 
 
+def team_series_for_calendar(user: User, *, teams: tuple[int, ...] = ()) -> QuerySet[StandupSeries]:
+    """Team stand-ups without projects that are `user`'s own, for their calendar and feed:
+    of a team they are in, or one they facilitate or attend (while they can see it).
+    With `teams`, only those teams' stand-ups. Not archived ones."""
+    in_teams = User.teams.through.objects.filter(user=user).values("team_id")
+    attending = StandupSeries.attendees.through.objects.filter(user=user)
+    mine = (
+        Q(team_id__in=in_teams)
+        | Q(facilitator=user)
+        | Q(pk__in=attending.values("standupseries_id"))
+    )
+    found = (
+        series_for_user(user)
+        .filter(mine, team__isnull=False, archived_at__isnull=True)
+        .exclude(pk__in=StandupSeries.projects.through.objects.values("standupseries_id"))
+    )
+    return found.filter(team_id__in=teams) if teams else found
+
+
 def can_run(user: User, series: StandupSeries) -> bool:
     """Facilitator, the projects' managers, the creator of a team's stand-up (all while
     they can still see it: the caller fetched the series through series_for_user)."""
