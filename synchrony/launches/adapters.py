@@ -9,12 +9,14 @@ engine does not change.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import TYPE_CHECKING, Literal
 
 import httpx
@@ -26,6 +28,7 @@ from standardwebhooks import Webhook
 
 from synchrony.launches.models import AdapterKind
 from synchrony.lib.outbound import UnsafeURL, check_url
+from synchrony.lib.wire import Wire
 
 if TYPE_CHECKING:
     from synchrony.launches.models import Activation, Channel
@@ -40,7 +43,33 @@ class Result:
     gone: bool = False  # the endpoint is gone for good (410): disable the channel
 
 
-Send = Callable[[], Result]
+def _nothing() -> None:
+    pass
+
+
+@dataclass
+class Send:
+    """An activation ready to go, in three steps that never raise.
+
+    `ready` does the slow part ahead of the moment (a connection, TLS included), `write`
+    puts it on the wire at the moment (one quick call), and `answer` waits for the reply
+    and says how it went. The engine runs `ready` in each sender thread before the moment,
+    and holds back its own work until every `write` is done.
+    """
+
+    answer: Callable[[], Result]
+    write: Callable[[], None] = _nothing
+    ready: Callable[[], None] = _nothing
+
+    @classmethod
+    def done(cls, result: Result) -> Send:
+        """Nothing to send: the outcome is already known (a refused URL, a bad secret)."""
+        return cls(answer=lambda: result)
+
+    def __call__(self) -> Result:
+        self.ready()
+        self.write()
+        return self.answer()
 
 
 def payload(activation: Activation) -> dict[str, object]:
@@ -79,27 +108,22 @@ _client_lock = threading.Lock()
 
 
 def http() -> httpx.Client:
-    """One client per process, shared by the sender threads (httpx.Client is thread-safe).
-
-    Built under a lock by `prepare`, before go-live: ten threads racing to build it at
-    the moment each paid hundreds of milliseconds.
-    """
+    """One httpx client per process for ordinary outbound calls (not launch sends, which
+    go through `Wire`). Redirects are not followed: one could lead to an address
+    check_url refuses."""
     global _client
     with _client_lock:
         if _client is None:
-            # Redirects are not followed: one could lead to an address check_url refuses.
             _client = httpx.Client(
                 follow_redirects=False,
-                limits=httpx.Limits(
-                    max_connections=200, max_keepalive_connections=100, keepalive_expiry=60
-                ),
-                headers={"user-agent": "Synchrony launch engine"},
+                limits=httpx.Limits(max_connections=100, keepalive_expiry=60),
+                headers={"user-agent": "Synchrony"},
             )
         return _client
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "").strip()
+def _retry_after(value: str | None) -> float | None:
+    value = (value or "").strip()
     if not value:
         return None
     if value.isdigit():
@@ -111,44 +135,70 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-def classify(response: httpx.Response) -> Result:
+def classify_answer(code: int, retry_after: str | None, text: str) -> Result:
     """2xx delivered; 410 gone; 408, 429 and 5xx worth another try; other 4xx final."""
-    code = response.status_code
     if 200 <= code < 300:
         return Result("delivered", code)
-    excerpt = f"HTTP {code}: {response.text[:200]}".strip()
+    excerpt = f"HTTP {code}: {text[:200]}".strip()
     if code == 410:
         return Result("failed", code, excerpt, gone=True)
     if code in (408, 429) or code >= 500:
-        return Result("retry", code, excerpt, retry_after=_retry_after(response))
+        return Result("retry", code, excerpt, retry_after=_retry_after(retry_after))
     return Result("failed", code, excerpt)
 
 
+def classify(response: httpx.Response) -> Result:
+    return classify_answer(response.status_code, response.headers.get("retry-after"), response.text)
+
+
 def checked(url: str) -> Result | None:
-    """Checked again when preparing each send (at most a second or so before it leaves):
-    what a name resolves to can change after the channel was saved."""
+    """Checked when preparing each send (at most a second or so before it leaves), and
+    again by `Wire.connect`, which connects to the addresses that check approved."""
     try:
         check_url(url)
     except UnsafeURL as error:
         return Result("failed", error=str(error))
-    http()
     return None
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Send:
-    """The request is built now; the returned callable only puts it on the wire."""
-    request = http().build_request("POST", url, content=body, headers=headers, timeout=timeout)
-    return lambda: _send(request, timeout)
+    """The request is built now; the sender thread connects before the moment, and at the
+    moment only writes the bytes."""
+    refused = checked(url)
+    if refused:
+        return Send.done(refused)
+    wire = Wire(url, body, headers, timeout)
+    failed: list[Result] = []
+
+    def ready() -> None:
+        # On failure `write` connects again at the moment, and reports what went wrong.
+        with contextlib.suppress(OSError, UnsafeURL):
+            wire.connect()
+
+    def write() -> None:
+        try:
+            wire.write()
+        except UnsafeURL as error:
+            failed.append(Result("failed", error=str(error)))
+        except OSError as error:
+            failed.append(_unanswered(error, timeout))
+
+    def answer() -> Result:
+        if failed:
+            return failed[0]
+        try:
+            reply = wire.answer()
+        except (OSError, HTTPException) as error:
+            return _unanswered(error, timeout)
+        return classify_answer(reply.status, reply.headers.get("retry-after"), reply.text)
+
+    return Send(answer=answer, write=write, ready=ready)
 
 
-def _send(request: httpx.Request, timeout: float) -> Result:
-    try:
-        response = http().send(request)
-    except httpx.TimeoutException:
+def _unanswered(error: Exception, timeout: float) -> Result:
+    if isinstance(error, TimeoutError):
         return Result("retry", error=f"No answer within {timeout:g} s.")
-    except httpx.HTTPError as error:
-        return Result("retry", error=f"{type(error).__name__}: {error}"[:500])
-    return classify(response)
+    return Result("retry", error=f"{type(error).__name__}: {error}"[:500])
 
 
 class Adapter:
@@ -194,9 +244,6 @@ class WebhookAdapter(Adapter):
         body = encoded_payload(activation)
         key = activation.idempotency_key
         url, timeout = channel.endpoint_url, float(channel.timeout_seconds)
-        refused = checked(url)
-        if refused:
-            return lambda: refused
         # Signed for the moment it goes out (receivers allow minutes of tolerance), so at
         # the moment there is nothing left to compute: sends leave closer together.
         at = at.replace(microsecond=0)
@@ -222,9 +269,6 @@ class SlackAdapter(Adapter):
         body = json.dumps({"text": "\n".join(line for line in lines if line)}).encode()
         url, timeout = activation.channel.endpoint_url, float(activation.channel.timeout_seconds)
         headers = {"content-type": "application/json"}
-        refused = checked(url)
-        if refused:
-            return lambda: refused
         return post(url, body, headers, timeout)
 
 
@@ -267,7 +311,7 @@ class EmailAdapter(Adapter):
                 return Result("retry", error=f"{type(error).__name__}: {error}"[:500])
             return Result("delivered")
 
-        return send
+        return Send(answer=send)
 
 
 class ManualAdapter(Adapter):

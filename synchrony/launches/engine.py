@@ -71,6 +71,9 @@ logger = logging.getLogger(__name__)
 
 TICK_KEY = "launch-engine:last-tick"
 BATCH = 200  # per tick and kind of work, so a tick stays short however much is due
+# How long a firing task waits for its requests to be written before it records answers
+# anyway (a write is one send on an open connection: milliseconds).
+WRITE_WAIT_SECONDS = 5.0
 
 
 def _seconds(name: str) -> timedelta:
@@ -399,14 +402,28 @@ def _mark_overdue_manual_steps(now: datetime) -> int:
 # ── Firing ────────────────────────────────────────────────────────────────────
 
 
-def _timed(send: Send) -> tuple[datetime, datetime, Result]:
-    started = timezone.now()
+def _timed(
+    send: Send, *, go: threading.Event | None = None, written: threading.Semaphore | None = None
+) -> tuple[datetime, datetime, Result]:
+    """Ready the send, wait for `go`, write, tell `written`, and wait for the answer."""
+    started = None
     try:
-        result = send()
+        send.ready()
+        if go is not None:
+            go.wait()
+        started = timezone.now()
+        send.write()
+        if written is not None:
+            written.release()
+            written = None
+        result = send.answer()
     except Exception as error:  # an adapter bug must not leave the activation "sending"
         logger.exception("adapter failed")
         result = Result("failed", error=f"{type(error).__name__}: {error}"[:500])
-    return started, timezone.now(), result
+    finally:
+        if written is not None:
+            written.release()
+    return started or timezone.now(), timezone.now(), result
 
 
 def _sleep_until(moment: datetime) -> None:
@@ -454,8 +471,9 @@ def _prepare(activation: Activation, at: datetime) -> Send:
         return adapter_for(activation.channel).prepare(activation, at=at)
     except Exception as error:  # record it as this activation's failure, send the rest
         logger.exception("could not prepare activation %s", activation.pk)
-        failure = Result("failed", error=f"Could not prepare: {type(error).__name__}: {error}")
-        return lambda: failure
+        return Send.done(
+            Result("failed", error=f"Could not prepare: {type(error).__name__}: {error}")
+        )
 
 
 def _mark_sending(activations: list[Activation], *, number: int, now: datetime) -> None:
@@ -477,23 +495,25 @@ def _send_all(
 ) -> None:
     """Send together at `at`, and record each answer as it comes (pages show it live).
 
-    Every sender thread is started and waiting before the moment, so at the moment
-    one event releases them all: the skew is not spent starting threads one by one.
+    Every sender thread is started, connected and waiting before the moment, so at the
+    moment one event releases them all and each only writes its bytes: the skew is not
+    spent starting threads or opening connections one by one. This thread does nothing
+    until every request is written, so recording the first answers (Python work, under
+    the GIL) cannot hold back the last writes.
     """
     if not jobs:
         _sleep_until(at)
         meanwhile()
         return
-    go = threading.Event()
-
-    def at_the_moment(send: Send) -> tuple[datetime, datetime, Result]:
-        go.wait()
-        return _timed(send)
-
+    go, written = threading.Event(), threading.Semaphore(0)
     with ThreadPoolExecutor(max_workers=min(64, len(jobs))) as pool:
-        futures = {pool.submit(at_the_moment, send): (a, n) for a, n, send in jobs}
+        futures = {pool.submit(_timed, send, go=go, written=written): (a, n) for a, n, send in jobs}
         _sleep_until(at)
         go.set()
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        for _ in jobs:
+            if not written.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
         meanwhile()  # e.g. manual steps, while the requests are in flight
         for future in as_completed(futures):
             activation, number = futures[future]

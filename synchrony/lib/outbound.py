@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,8 +28,12 @@ def _allowed(
     return tuple(ipaddress.ip_network(n, strict=False) for n in networks)
 
 
-def check_url(url: str) -> None:
-    """Raise UnsafeURL, with a message for the person who typed it, unless `url` is safe."""
+def check_url(url: str) -> list[tuple[socket.AddressFamily, tuple[Any, ...]]]:
+    """Raise UnsafeURL, with a message for the person who typed it, unless `url` is safe.
+
+    Returns the addresses checked (family, socket address), for a caller that connects
+    to exactly those: a name resolved again later could answer differently.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -44,14 +49,18 @@ def check_url(url: str) -> None:
     except (socket.gaierror, UnicodeError):
         raise UnsafeURL(f"The host {host} does not resolve.") from None
     allowed = _allowed(tuple(settings.OUTBOUND_ALLOWED_NETWORKS))
+    addresses = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address.is_global and not address.is_multicast:
-            continue
-        if any(address in network for network in allowed):
+        if (address.is_global and not address.is_multicast) or any(
+            address in network for network in allowed
+        ):
+            if info[1] == socket.SOCK_STREAM and (info[0], info[4]) not in addresses:
+                addresses.append((info[0], info[4]))
             continue
         raise UnsafeURL(
             f"{host} points at a private or reserved address ({address}); outbound calls "
             "go to public addresses only unless an admin allows the network "
             "(OUTBOUND_ALLOWED_NETWORKS)."
         )
+    return addresses
