@@ -33,10 +33,10 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
     the viewer may move.
     """
     launch = item.launch if item.movable else None
-    conflicts = item.conflicts
+    conflicts, n = item.conflicts, item.conflict_count
     parts = [
         f'<li class="cal-item kind-{escape(item.kind)} status-{escape(item.status)}'
-        f'{" has-conflict" if conflicts else ""}" style="--chip: {escape(item.colour)}"'
+        f'{" has-conflict" if n else ""}" style="--chip: {escape(item.colour)}"'
         + (
             f' draggable="true" data-move-url="{escape(item.move_url)}"'
             f' data-version="{launch.version}" data-day="{item.day.isoformat()}"'
@@ -83,8 +83,7 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
                 '<button type="submit" class="small primary">Move</button>\n'
                 "</form>\n</details>"
             )
-    if conflicts:
-        n = len(conflicts)
+    if n:
         if long:
             parts.append(
                 "".join(

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from synchrony.accounts.models import Team, User
 from synchrony.calendars.models import KINDS
-from synchrony.launches.conflicts import Conflict, conflicts_for
+from synchrony.launches.conflicts import Conflict, ConflictSummary, conflict_summaries
 from synchrony.launches.models import Activation, Channel, Launch, Milestone
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Role, Stage
@@ -31,6 +31,9 @@ from synchrony.projects.selectors import projects_for_user
 ALL_KINDS = [k for k, _ in KINDS]
 # Within a day, what matters most comes first (a crowded day shows only the first few).
 KIND_ORDER = {"launch": 0, "standup": 0, "stage": 1, "milestone": 2, "task": 3}
+# Conflicts an item carries: the agenda shows the first three, the grid the first; both
+# say how many there are (the launch page lists them all).
+CONFLICTS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,9 @@ class Item:
     colour: str = "#5b6475"
     status: str = ""
     channels: list[Channel] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
+    # The first CONFLICTS_SHOWN of a launch's conflicts, and how many it has in all.
+    conflicts: tuple[Conflict, ...] = ()
+    conflict_count: int = 0
     launch: Launch | None = None
     movable: bool = False
     move_url: str = ""
@@ -216,7 +221,10 @@ def calendar_items(
         rank = {c.pk: i for i, c in enumerate(sorted(channel_map.values(), key=lambda c: c.name))}
         for launch in fetched:
             launch.project = project_map[launch.project_id]
-        conflicts = conflicts_for(fetched, channels_of) if with_conflicts else {}
+        conflicts = (
+            conflict_summaries(fetched, channels_of, keep=CONFLICTS_SHOWN) if with_conflicts else {}
+        )
+        no_conflicts = ConflictSummary()
         move_url = _url_format("launches:move", ANY_PK)
         launch_url = _url_format("launches:detail", ANY_PK)
         totals: dict[dt.date, int] = {}
@@ -227,6 +235,7 @@ def calendar_items(
             ranked = sorted(channels_of[launch.pk], key=rank.__getitem__)
             channels = [channel_map[c] for c in ranked]
             project = launch.project
+            summary = conflicts.get(launch.pk, no_conflicts)
             items.append(
                 Item(
                     kind="launch",
@@ -238,7 +247,8 @@ def calendar_items(
                     colour=channels[0].colour if channels else "#3b5bdb",
                     status=launch.status,
                     channels=channels,
-                    conflicts=conflicts.get(launch.pk, []),
+                    conflicts=summary.first,
+                    conflict_count=summary.count,
                     launch=launch,
                     movable=project.user_role == Role.MANAGER
                     and not launch.is_final

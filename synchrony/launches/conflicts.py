@@ -4,6 +4,10 @@
 - a launch inside one of its channels' blackout windows;
 - a go-live before a required readiness gate is due;
 - a go-live outside the project's promotion window.
+
+`conflicts_for` lists them all (the launch page, the services' checks, the API);
+`conflict_summaries` counts them and builds only the first few, in the same order
+(a calendar shows a count and the first message or three; a busy month has thousands).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Max, OuterRef
 
 from synchrony.launches.models import (
     Activation,
@@ -27,6 +33,8 @@ from synchrony.launches.models import (
     ReadinessGate,
 )
 
+OUTSIDE_WINDOW = "Goes live outside the project's promotion window."
+
 
 @dataclass(frozen=True)
 class Conflict:
@@ -35,14 +43,77 @@ class Conflict:
     blocking: bool = False  # refused rather than warned (a channel that forbids collisions)
 
 
+@dataclass(frozen=True)
+class ConflictSummary:
+    """How many conflicts a launch has, and the first of them as `conflicts_for` lists them."""
+
+    count: int = 0
+    first: tuple[Conflict, ...] = ()
+
+
 def conflicts_for(
     launches: Iterable[Launch], channels_of: dict[int, set[int]] | None = None
 ) -> dict[int, list[Conflict]]:
     """Conflicts per launch id; `channels_of` (launch id → channel ids) saves a query."""
+    return {pk: first for pk, (_, first) in _find(launches, channels_of, keep=None).items()}
+
+
+def conflict_summaries(
+    launches: Iterable[Launch], channels_of: dict[int, set[int]] | None = None, *, keep: int = 1
+) -> dict[int, ConflictSummary]:
+    """Per launch id, the number of its conflicts and the first `keep` of them.
+
+    The same queries and checks as `conflicts_for`, without building the messages
+    nobody reads: a launch on a busy channel collides with dozens of others.
+    """
+    return {
+        pk: ConflictSummary(count, tuple(first))
+        for pk, (count, first) in _find(launches, channels_of, keep=keep).items()
+    }
+
+
+def _neighbours(
+    channel_ids: set[int], low: dt.datetime, high: dt.datetime
+) -> dict[int, list[tuple[dt.datetime, int, str]]]:
+    """Per channel, the launches on it going live from `low` to `high`, sorted by go-live:
+    a window around a go-live is then two bisects."""
+    neighbours: dict[int, list[tuple[dt.datetime, int, str]]] = defaultdict(list)
+    if not channel_ids:
+        return neighbours
+    near = (
+        Launch.objects.filter(go_live__range=(low, high))
+        .exclude(status=LaunchStatus.CANCELLED)
+        .order_by()  # sorted below per channel
+    )
+    if connection.vendor == "postgresql":
+        # A row per launch with its channel ids as an array: a busy month's thousands of
+        # activations would each be a row carrying its launch's name and go-live.
+        on = Activation.objects.filter(launch=OuterRef("pk"), channel_id__in=channel_ids)
+        rows = near.annotate(channel_ids=ArraySubquery(on.order_by().values("channel_id")))
+        for launch_id, name, go_live, on_channels in rows.values_list(
+            "pk", "name", "go_live", "channel_ids"
+        ):
+            entry = (go_live, launch_id, name)
+            for channel_id in on_channels:
+                neighbours[channel_id].append(entry)
+    else:  # the embedded SQLite default has no arrays: a row per activation
+        pairs = Activation.objects.filter(channel_id__in=channel_ids, launch__in=near).order_by()
+        for launch_id, name, go_live, channel_id in pairs.values_list(
+            "launch_id", "launch__name", "launch__go_live", "channel_id"
+        ):
+            neighbours[channel_id].append((go_live, launch_id, name))
+    for entries in neighbours.values():
+        entries.sort()
+    return neighbours
+
+
+def _find(
+    launches: Iterable[Launch], channels_of: dict[int, set[int]] | None, *, keep: int | None
+) -> dict[int, tuple[int, list[Conflict]]]:
+    """Per launch id: how many conflicts, and the first `keep` of them (all for None)."""
     launches = [launch for launch in launches if launch.status != LaunchStatus.CANCELLED]
-    found: dict[int, list[Conflict]] = {launch.pk: [] for launch in launches}
     if not launches:
-        return found
+        return {}
     ids = [launch.pk for launch in launches]
     if channels_of is None:
         channels_of = defaultdict(set)
@@ -50,7 +121,6 @@ def conflicts_for(
             "launch_id", "channel_id"
         ):
             channels_of[launch_id].add(channel_id)
-    channels_of = defaultdict(set, channels_of)
     channel_ids = set().union(*channels_of.values()) if channels_of else set()
     # Only what the checks read (a channel row also holds its signing secrets).
     channels = Channel.objects.only("name", "collision_window_hours", "allow_collisions").in_bulk(
@@ -63,17 +133,7 @@ def conflicts_for(
     )
     low = min(launch.go_live for launch in launches) - widest
     high = max(launch.go_live for launch in launches) + widest
-    # Per channel, the go-lives near these launches, sorted: a window is then two bisects.
-    neighbours: dict[int, list[tuple[dt.datetime, int, str]]] = defaultdict(list)
-    for launch_id, name, go_live, channel_id in (
-        Activation.objects.filter(channel_id__in=channel_ids, launch__go_live__range=(low, high))
-        .exclude(launch__status=LaunchStatus.CANCELLED)
-        .order_by()  # sorted below per channel; the default order would join channels
-        .values_list("launch_id", "launch__name", "launch__go_live", "channel_id")
-    ):
-        neighbours[channel_id].append((go_live, launch_id, name))
-    for near in neighbours.values():
-        near.sort()
+    neighbours = _neighbours(channel_ids, low, high)
     times = {channel_id: [n[0] for n in near] for channel_id, near in neighbours.items()}
 
     blackouts: dict[int, list[Blackout]] = defaultdict(list)
@@ -89,38 +149,54 @@ def conflicts_for(
         .values_list("launch_id", "latest")
     )
 
+    # Per channel, what the loop below reads of it, looked up once rather than per launch.
+    windows = {
+        pk: (c.name, dt.timedelta(hours=c.collision_window_hours), c.collision_window_hours)
+        for pk, c in channels.items()
+    }
+    no_channels: set[int] = set()
+    found: dict[int, tuple[int, list[Conflict]]] = {}
     for launch in launches:
-        local_date = launch.go_live.astimezone(zoneinfo.ZoneInfo(launch.time_zone)).date()
-        for channel_id in sorted(channels_of[launch.pk]):
-            channel = channels[channel_id]
-            window = dt.timedelta(hours=channel.collision_window_hours)
-            near, at = neighbours[channel_id], times.get(channel_id, [])
-            first = bisect.bisect_right(at, launch.go_live - window)
-            last = bisect.bisect_left(at, launch.go_live + window)
-            for _, other_id, other_name in near[first:last]:
-                if other_id != launch.pk:
-                    found[launch.pk].append(
-                        Conflict(
-                            "collision",
-                            f"{channel}: “{other_name}” goes live within "
-                            f"{channel.collision_window_hours} h.",
-                            blocking=not channel.allow_collisions,
-                        )
-                    )
-            for blackout in blackouts[channel_id]:
+        pk, go_live = launch.pk, launch.go_live
+        local_date = go_live.astimezone(zoneinfo.ZoneInfo(launch.time_zone)).date()
+        count, first = 0, []
+        for channel_id in sorted(channels_of.get(pk, no_channels)):
+            name, window, hours = windows[channel_id]
+            near = neighbours.get(channel_id)
+            if near:
+                at = times[channel_id]
+                start = bisect.bisect_right(at, go_live - window)
+                end = bisect.bisect_left(at, go_live + window)
+                for _, other_id, other_name in near[start:end]:
+                    if other_id != pk:
+                        count += 1
+                        if keep is None or len(first) < keep:
+                            first.append(
+                                Conflict(
+                                    "collision",
+                                    f"{name}: “{other_name}” goes live within {hours} h.",
+                                    blocking=not channels[channel_id].allow_collisions,
+                                )
+                            )
+            for blackout in blackouts.get(channel_id, ()):
                 if blackout.starts_on <= local_date <= blackout.ends_on:
-                    found[launch.pk].append(
-                        Conflict("blackout", f"{channel} is blacked out: {blackout.reason}.")
-                    )
-        due = gate_due.get(launch.pk)
+                    count += 1
+                    if keep is None or len(first) < keep:
+                        first.append(
+                            Conflict("blackout", f"{name} is blacked out: {blackout.reason}.")
+                        )
+        due = gate_due.get(pk)
         if due is not None and local_date < due:
-            found[launch.pk].append(
-                Conflict("gate", f"Goes live before a required gate is due ({due:%-d %b}).")
-            )
+            count += 1
+            if keep is None or len(first) < keep:
+                first.append(
+                    Conflict("gate", f"Goes live before a required gate is due ({due:%-d %b}).")
+                )
         project = launch.project
-        start, end = project.promotion_start, project.promotion_end
-        if (start and local_date < start) or (end and local_date > end):
-            found[launch.pk].append(
-                Conflict("window", "Goes live outside the project's promotion window.")
-            )
+        start_on, end_on = project.promotion_start, project.promotion_end
+        if (start_on and local_date < start_on) or (end_on and local_date > end_on):
+            count += 1
+            if keep is None or len(first) < keep:
+                first.append(Conflict("window", OUTSIDE_WINDOW))
+        found[pk] = (count, first)
     return found

@@ -14,7 +14,8 @@ from synchrony.activity.models import Notification
 from synchrony.calendars import services
 from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.launches import services as launches
-from synchrony.launches.models import LaunchStatus
+from synchrony.launches.conflicts import conflicts_for
+from synchrony.launches.models import Blackout, LaunchStatus
 from synchrony.lib.tokens import hash_token
 from tests.conftest import client_for
 from tests.factories import (
@@ -140,6 +141,37 @@ def test_every_launch_of_a_busy_agenda_day_shows_its_conflicts(cast, frozen):
     cell = month.split('data-date="2026-03-20"')[1].split("</td>")[0]
     assert cell.count("has-conflict") == 5 and "+3 more</a>" in cell
     assert cell.index("Drop 8") < cell.index("Drop 12") and "Drop 13" not in cell
+
+
+def test_the_calendar_counts_every_conflict_and_names_the_first_as_the_launch_page(cast, frozen):
+    """The grid's badge and the agenda say how many conflicts a launch has, with the first
+    one (grid) or three (agenda) in the launch page's order, though only those are built."""
+    email, press = ChannelFactory(name="Email"), ChannelFactory(name="Press")
+    Blackout.objects.create(
+        channel=email, starts_on=dt.date(2026, 3, 20), ends_on=dt.date(2026, 3, 20), reason="Fair"
+    )
+    for hour in range(8, 14):
+        plan(cast, f"Drop {hour}", dt.datetime(2026, 3, 20, hour, 0), [email, press])
+    launch = plan(cast, "Late drop", dt.datetime(2026, 3, 20, 17, 0), [press, email])
+    full = conflicts_for([launch])[launch.pk]
+    assert len(full) == 13  # six collisions on each channel, the blackout, nothing else
+    client = client_for(cast.manager)
+    week = client.get(
+        reverse("calendars:calendar"), {"view": "week", "date": "2026-03-20"}
+    ).content.decode()
+    cell = week.split('data-date="2026-03-20"')[1].split("</td>")[0]
+    badge = cell.split("Late drop")[1].split("</li>")[0]
+    assert f'aria-label="13 conflicts: {full[0].message}"' in badge
+    assert "⚠13<" in badge and "(and 12 more)" in badge
+    agenda = client.get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
+    ).content.decode()
+    entry = agenda.split("Late drop")[1].split("</li>")[0]
+    shown = [f'<small class="conflict-text">⚠ {c.message}</small>' for c in full[:3]]
+    assert "<br>".join(shown) in entry
+    assert "and 10 more conflicts (see the launch)" in entry
+    page = client.get(reverse("launches:detail", args=[launch.pk])).content.decode()
+    assert all(c.message in page for c in full[3:])  # the rest: on the launch page
 
 
 def test_names_are_escaped_everywhere_on_the_calendar(cast, frozen):
