@@ -169,6 +169,37 @@
     const lost = !document.activeElement || document.activeElement === document.body;
     if (focused && lost) document.getElementById(focused)?.focus();
   });
+  // ── Live: the meeting's own stream. Its first opening is not a reconnect of the
+  // app-wide one (synchrony.js would re-fetch every live part of the page); after a
+  // reconnect, this page's parts catch up on whatever they missed meanwhile.
+  const stream = document.getElementById("run-stream");
+  let streamOpened = false;
+  stream?.addEventListener("htmx:sseOpen", (event) => {
+    event.stopPropagation();
+    if (streamOpened) htmx.trigger(document.body, "run-resync");
+    streamOpened = true;
+  });
+  // When the notes are re-fetched because someone else saved something, a note being
+  // edited here keeps its form and what was typed in it (htmx keeps elements marked
+  // hx-preserve): saving it then meets the version check, and a stale edit is refused
+  // with the other person's text beside this one, never silently lost.
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    const current = event.detail.target;
+    if (current?.id !== "notes") return;
+    const fresh = event.detail.fragment;
+    current.querySelectorAll("li[id^='note-']").forEach((li) => {
+      if (!li.querySelector("form.note-edit")) return;
+      let twin = fresh.querySelector(`#${CSS.escape(li.id)}`);
+      if (!twin) {
+        // Deleted meanwhile: the form stays (saving it says the note is gone).
+        twin = document.createElement("li");
+        twin.id = li.id;
+        fresh.querySelector("ul.notes")?.append(twin);
+      }
+      twin.setAttribute("hx-preserve", "true");
+    });
+  });
+
   // Back and forward through pushed sections restore the page from history; restart the clock.
   document.addEventListener("htmx:historyRestore", startTimer);
 

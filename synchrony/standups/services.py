@@ -32,6 +32,7 @@ from synchrony.activity.services import (
 from synchrony.planning import services as planning
 from synchrony.projects.models import WORK_STAGES, Membership, Project, Role, Stage
 from synchrony.standups import agenda as agendas
+from synchrony.standups.live import publish_run
 from synchrony.standups.models import (
     ActionItem,
     Agenda,
@@ -395,6 +396,7 @@ def _write(
     agenda.written_by = actor
     agenda.revision += 1
     agenda.save()
+    publish_run(meeting.pk, actor, state=True)
     if send and agenda.emailed_at is None:
         _send_agenda(meeting, agenda, actor=actor)
         agenda.emailed_at = now
@@ -476,6 +478,7 @@ def meeting_start(*, actor: User, meeting: Meeting, now: dt.datetime | None = No
         locked.save()
         _record(actor=actor, series=locked.series, verb="started", target=locked)
         _publish(locked.series, "standup-meeting", locked.pk, actor)
+        publish_run(locked.pk, actor, state=True)
     return locked
 
 
@@ -498,6 +501,7 @@ def meeting_end(*, actor: User | None, meeting: Meeting, now: dt.datetime | None
         )
         _send_summary(locked)
         _publish(locked.series, "standup-meeting", locked.pk, actor)
+        publish_run(locked.pk, actor, state=True)
     return locked
 
 
@@ -588,6 +592,7 @@ def meeting_skip(*, actor: User, meeting: Meeting, reason: str) -> Meeting:
             actor=actor,
         )
         _publish(locked.series, "standup-meeting", locked.pk, actor)
+        publish_run(locked.pk, actor, state=True)
     return locked
 
 
@@ -603,6 +608,7 @@ def meeting_restore(*, actor: User, meeting: Meeting) -> Meeting:
         locked.save()
         _record(actor=actor, series=locked.series, verb="restored", target=locked)
         _publish(locked.series, "standup-meeting", locked.pk, actor)
+        publish_run(locked.pk, actor, state=True)
     return locked
 
 
@@ -631,6 +637,7 @@ def attendance_set(*, actor: User, meeting: Meeting, user: User, present: bool) 
                 "marked_at": timezone.now(),
             },
         )
+        publish_run(locked.pk, actor)
     return attendance
 
 
@@ -643,6 +650,7 @@ def discussed_set(*, actor: User, meeting: Meeting, key: str, discussed: bool) -
             DiscussedItem.objects.get_or_create(meeting=locked, key=key, defaults={"by": actor})
         else:
             DiscussedItem.objects.filter(meeting=locked, key=key).delete()
+        publish_run(locked.pk, actor)
     return discussed
 
 
@@ -676,6 +684,7 @@ def note_create(
         note.full_clean()
         note.save()
         record_created(actor=actor, project=_history_project(locked.series), target=note)
+        publish_run(locked.pk, actor)
     return note
 
 
@@ -687,7 +696,7 @@ def note_update(
     if not body:
         raise ValidationError({"body": "A note cannot be empty; delete it instead."})
     with transaction.atomic():
-        _lock_running(note.meeting)
+        locked = _lock_running(note.meeting)
         updated, _ = update_versioned(
             actor=actor,
             project=_history_project(note.meeting.series),
@@ -695,18 +704,20 @@ def note_update(
             version=version,
             changes={"body": body, "kind": kind},
         )
+        publish_run(locked.pk, actor)
     return updated
 
 
 def note_delete(*, actor: User, note: MeetingNote, version: int) -> None:
     """Refused if the note changed since the person deleting it saw it."""
     with transaction.atomic():
-        _lock_running(note.meeting)
+        locked = _lock_running(note.meeting)
         current = MeetingNote.objects.select_for_update().get(pk=note.pk)
         if current.version != version:
             raise StaleEdit(current, since_version=version)
         record_deleted(actor=actor, project=_history_project(note.meeting.series), target=current)
         current.delete()
+        publish_run(locked.pk, actor)
 
 
 def action_item_create(
@@ -782,6 +793,7 @@ def action_item_create(
         )
         item.full_clean()
         item.save()
+        publish_run(locked.pk, actor)
     return item
 
 
@@ -802,6 +814,7 @@ def action_item_close(*, actor: User, item: ActionItem, done: bool = True) -> Ac
             verb="closed" if done else "reopened",
             target=locked,
         )
+        publish_run(item.meeting_id, actor)
     return locked
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("standups/meetings/<int:meeting_pk>/agenda/", views.agenda_write, name="agenda-write"),
     path("standups/meetings/<int:meeting_pk>/start/", views.meeting_start, name="start"),
     path("standups/meetings/<int:meeting_pk>/run/", views.meeting_run, name="run"),
+    path("standups/meetings/<int:meeting_pk>/live/", views.meeting_live, name="live"),
     path("standups/meetings/<int:meeting_pk>/end/", views.meeting_end, name="end"),
     path("standups/meetings/<int:meeting_pk>/skip/", views.meeting_skip, name="skip"),
     path("standups/meetings/<int:meeting_pk>/restore/", views.meeting_restore, name="restore"),

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +26,7 @@ from django_htmx.http import reswap, retarget
 
 from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors, error_text
+from synchrony.activity.live import channel_name, event_stream
 from synchrony.activity.services import StaleEdit
 from synchrony.projects.models import Project, Role
 from synchrony.projects.selectors import get_project_for_user
@@ -38,6 +42,7 @@ from synchrony.standups.forms import (
     SeriesForm,
     SkipForm,
 )
+from synchrony.standups.live import meeting_key
 from synchrony.standups.models import (
     Agenda,
     Meeting,
@@ -582,7 +587,40 @@ def _run_page(
 @require_GET
 def meeting_run(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, meeting_pk)
+    if request.htmx and request.GET.get("part") == "live":
+        # Someone saved something: the current section's parts, out of band.
+        return _run_page(request, meeting, request.GET.get("section"), partial="live")
     return _run_page(request, meeting, request.GET.get("section"))
+
+
+@require_GET
+async def meeting_live(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+    """The meeting's own live stream (SSE), for facilitator mode: see standups/live.py."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return HttpResponse(status=401)
+    await sync_to_async(_check_follows)(user, meeting_pk)
+    if not isinstance(request, ASGIRequest):
+        # As activity's stream: under WSGI an endless response would hold a worker for
+        # good; 204 tells EventSource to stop. Live updates need the ASGI server.
+        return HttpResponse(status=204)
+    response = StreamingHttpResponse(
+        event_stream(frozenset({meeting_key(meeting_pk)}), channel_name()),
+        content_type="text/event-stream",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _check_follows(user: Any, meeting_pk: int) -> None:
+    """404 unless `user` may see the meeting; then let the database connection go, as the
+    stream may stay open for hours (unless in a transaction it does not own, as in a test)."""
+    try:
+        get_meeting_for_user(user, meeting_pk)
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def _back(request: AuthedRequest, meeting: Meeting) -> HttpResponse:

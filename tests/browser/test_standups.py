@@ -275,3 +275,118 @@ def test_two_facilitators_on_one_note_see_the_conflict_and_lose_nothing(
     shot(first, "standup-stale-note")
     note.refresh_from_db()
     assert (note.body, note.version) == ("Agreed: ship on Friday", 2)
+
+
+def test_two_facilitators_of_a_team_stand_up_see_each_others_work_live(
+    asgi_server, new_context, cast
+):
+    """Served by the ASGI server, so each page hears the meeting's own stream: a team's
+    stand-up without projects, run by two people at once."""
+    from synchrony.accounts.models import User
+    from synchrony.standups import services
+    from tests.browser.conftest import login
+    from tests.factories import TeamFactory, UserFactory
+
+    team = TeamFactory(name="Sales")
+    seller = UserFactory(username="seller", first_name="Sam", last_name="Seller")
+    cast.contributor.first_name, cast.contributor.last_name = "Cole", "Brandt"
+    cast.contributor.save()
+    team.members.add(seller, cast.contributor)
+    today = timezone.localdate()
+    series = services.series_create(
+        actor=cast.contributor,  # who made a team's stand-up runs it, beside its facilitator
+        name="Sales sync",
+        projects=[],
+        team=team,
+        facilitator=seller,
+        attendees=[seller, cast.contributor],
+        weekday=today.weekday(),
+        local_time=dt.time(9),
+        time_zone="Europe/Berlin",
+        starts_on=today - dt.timedelta(days=7),
+    )
+    meeting = services.upcoming_meeting(series=series, now=timezone.now())
+    services.meeting_start(actor=seller, meeting=meeting)
+    url = f"{asgi_server.url}/standups/meetings/{meeting.pk}/run/"
+
+    pages: dict[str, Page] = {}
+    for user in (seller, cast.contributor):
+        page = new_context().new_page()
+        login(page, asgi_server, User.objects.get(pk=user.pk))
+        page.goto(f"{url}?section=actions")
+        wait_for_htmx(page)
+        # Listening once the meeting's stream is open (the app-wide one opens too).
+        page.wait_for_function(
+            "() => htmx.find('#run-stream') && "
+            "htmx.find('#run-stream')['htmx-internal-data']?.sseEventSource?.readyState === 1"
+        )
+        pages[user.username] = page
+    sam, cole = pages["seller"], pages["contributor"]
+
+    # A note and a decision by Sam appear on Cole's page, with who wrote them.
+    sam.fill("#note-body", "Partner pricing is still open.")
+    sam.locator("#note-form").get_by_role("button", name="Add").click()
+    expect(cole.locator("#notes")).to_contain_text("Partner pricing is still open.")
+    expect(cole.locator("#live-cue")).to_contain_text("Updated just now by Sam Seller")
+    sam.keyboard.press("Escape")
+    sam.keyboard.press("d")
+    sam.keyboard.type("We quote list price until legal answers.")
+    sam.keyboard.press("Control+Enter")
+    expect(cole.locator("#notes")).to_contain_text("We quote list price until legal answers.")
+    expect(cole.locator("#notes .pill", has_text="Decision")).to_have_count(1)
+
+    # Cole's action item appears on Sam's page; what Sam was typing meanwhile stays.
+    sam.fill("#note-body", "Half-written thought")
+    cole.fill("#action_title", "Ask legal about partner pricing")
+    cole.locator("#action-form").get_by_role("button", name="Create action item").click()
+    expect(sam.locator("#actions")).to_contain_text("Ask legal about partner pricing")
+    expect(sam.locator("#note-body")).to_have_value("Half-written thought")
+
+    # Attendance ticked on one page is ticked on the other, and the count follows.
+    sam.locator("[data-run-prev]").click()
+    expect(sam.locator("#section-title")).to_contain_text("Who is here")
+    cole.locator("[data-run-prev]").click()
+    expect(cole.locator("#section-title")).to_contain_text("Who is here")
+    cole.locator(f"#present-{seller.pk}").check()
+    expect(sam.locator(f"#present-{seller.pk}")).to_be_checked()
+    expect(sam.locator("#present-count")).to_have_text("1 present")
+    shot(sam, "standup-live-second-facilitator")
+
+    # Both edit the decision. Cole saves first; Sam's open form survives the live update
+    # (with Sam's words in it), and saving it is refused with a clear message.
+    decision = MeetingNote.objects.get(meeting=meeting, kind="decision")
+    for page in (sam, cole):
+        page.goto(f"{url}?section=actions")
+        wait_for_htmx(page)
+        page.wait_for_function(
+            "() => htmx.find('#run-stream')['htmx-internal-data']?.sseEventSource?.readyState === 1"
+        )
+        page.locator(f"#note-{decision.pk}").get_by_role("link", name="Edit").click()
+        expect(page.locator(f"#meetingnote{decision.pk}_body")).to_be_visible()
+    sam.fill(f"#meetingnote{decision.pk}_body", "We quote list price, no discount.")
+    cole.fill(f"#meetingnote{decision.pk}_body", "We wait for legal before quoting.")
+    cole.locator(f"#note-{decision.pk}").get_by_role("button", name="Save").click()
+    expect(cole.locator("#notes")).to_contain_text("We wait for legal before quoting.")
+    # Sam's page hears of it (the cue) and re-fetches the notes, keeping the open form.
+    expect(sam.locator("#live-cue")).to_contain_text("Cole Brandt")
+    sam.wait_for_function("() => !document.querySelector('.htmx-request')")
+    expect(sam.locator(f"#meetingnote{decision.pk}_body")).to_have_value(
+        "We quote list price, no discount."
+    )
+    sam.locator(f"#note-{decision.pk}").get_by_role("button", name="Save").click()
+    error = sam.locator(f"#note-{decision.pk} .form-error")
+    expect(error).to_contain_text("Not saved: this note changed since you opened it.")
+    expect(error).to_contain_text("Cole Brandt")
+    expect(sam.locator(f"#note-{decision.pk}")).to_contain_text(
+        "You had entered: “We quote list price, no discount.”"
+    )
+    decision.refresh_from_db()
+    assert (decision.body, decision.version) == ("We wait for legal before quoting.", 2)
+
+    # Sam ends the meeting; Cole's header says so at once.
+    sam.goto(f"{url}?section=wrap-up")
+    wait_for_htmx(sam)
+    sam.locator("#end-meeting").click()
+    expect(sam.get_by_text("Meeting ended after")).to_be_visible()
+    expect(cole.locator("#run-head")).to_contain_text("This meeting ended")
+    shot(cole, "standup-live-ended")
