@@ -25,6 +25,13 @@ app.conf.beat_schedule = {
         "schedule": timedelta(seconds=2),
         "options": {"expires": 10},
     },
+    # Outbound event webhooks: arms due retries with short ETAs, re-sends what a lost
+    # message or a killed worker left behind. Idempotent (claims are conditional).
+    "sweep-webhooks": {
+        "task": "synchrony.webhooks.tasks.sweep_webhooks",
+        "schedule": timedelta(seconds=5),
+        "options": {"expires": 10},
+    },
     # Idempotent: a reminder is keyed by task and due date, so a run twice sends once.
     "remind-due-tasks": {
         "task": "synchrony.planning.tasks.remind_due_tasks",

@@ -58,6 +58,9 @@ WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", 32)
 STANDUP_AGENDA_LEAD_HOURS = env.float("STANDUP_AGENDA_LEAD_HOURS", 24.0)
 # Metric CSV files up to this size are accepted; bigger ones are refused before reading.
 METRICS_UPLOAD_MAX_BYTES = env.int("METRICS_UPLOAD_MAX_BYTES", 20_000_000)
+# An outbound webhook endpoint is disabled (and its owner told) after this many
+# deliveries in a row failed for good.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
 
 try:
     env.seal()
@@ -69,6 +72,8 @@ try:
         ipaddress.ip_network(_network, strict=False)
 except ValueError as exc:
     raise ImproperlyConfigured(f"Bad environment: OUTBOUND_ALLOWED_NETWORKS: {exc}") from None
+if WEBHOOK_DISABLE_AFTER_FAILURES < 1:
+    raise ImproperlyConfigured("Bad environment: WEBHOOK_DISABLE_AFTER_FAILURES must be 1 or more.")
 if any(offset <= 0 for offset in LAUNCH_PREFLIGHT_OFFSETS):
     raise ImproperlyConfigured("Bad environment: LAUNCH_PREFLIGHT_OFFSETS must be positive.")
 if not 0 < STANDUP_AGENDA_LEAD_HOURS <= 24 * 14:
@@ -116,6 +121,7 @@ INSTALLED_APPS = [
     "synchrony.standups",
     "synchrony.api",
     "synchrony.performance",
+    "synchrony.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +245,11 @@ LAUNCH_RETRY_MAX_SECONDS = 300
 LAUNCH_SENDING_GRACE_SECONDS = 30  # a send silent this long past its timeout was lost
 LAUNCH_MANUAL_GRACE_SECONDS = 7200  # a manual step not ticked this long after go-live is overdue
 LAUNCH_PAYLOAD_MAX_BYTES = 65_536
+
+# Outbound event webhooks (synchrony/webhooks). Retries back off as launch sends do
+# (LAUNCH_RETRY_BASE_SECONDS doubling, at most LAUNCH_RETRY_MAX_SECONDS apart).
+WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_MAX_ATTEMPTS = 8  # per delivery; then it has failed
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("synchrony.standups.urls")),
     path("", include("synchrony.performance.urls")),
     path("", include("synchrony.api.urls")),
+    path("", include("synchrony.webhooks.urls")),
     path("accounts/", include("synchrony.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", health, name="health"),

@@ -38,6 +38,7 @@ from tests.performance.walk import (
 )
 from tests.reviews.walk import REVIEWS_PUBLIC, review_objects, review_snapshot
 from tests.standups.walk import standup_objects, standup_snapshot
+from tests.webhooks.walk import WEBHOOKS_ADMIN, webhook_objects, webhook_snapshot
 
 # Pages that answer without a login, by design.
 PUBLIC = {
@@ -89,6 +90,7 @@ def walked_urls(cast) -> list[tuple[str, str]]:
         **standup_objects(cast),
         **review_objects(cast),
         **performance_objects(cast),
+        **webhook_objects(cast),
         # The manager's own saved filter and link: personal to them, 404 for anyone else.
         "filter_pk": (saved := SavedFilter.objects.create(owner=cast.manager, name="Mine")).pk,
         "link_pk": ShareLink.objects.create(saved_filter=saved, token_hash="x" * 64).pk,
@@ -130,6 +132,7 @@ def snapshot() -> tuple:
         standup_snapshot(),
         review_snapshot(),
         performance_snapshot(),
+        webhook_snapshot(),
     )
 
 
@@ -168,6 +171,7 @@ OWNED = {
     "calendars:share-create",
     "calendars:share-revoke",
     *PERFORMANCE_OWNED,
+    *WEBHOOKS_ADMIN,
 }
 
 # A channel's settings: every signed-in user sees channels, only the channel's owner (or

@@ -62,6 +62,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     PreflightCheck,
 )
+from synchrony.webhooks.events import emit, launch_event
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -260,6 +261,7 @@ def transition(
         changes={"status": {"label": "Status", "before": before, "after": status.label}},
         message=message,
     )
+    emit(launch_event(status), launch)
     publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
     return True
 

@@ -36,6 +36,7 @@ from synchrony.launches.models import (
     new_signing_secret,
 )
 from synchrony.lib.wall_time import NonexistentTime, resolve
+from synchrony.webhooks.events import emit, launch_event
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -185,6 +186,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
             changes=changes,
             verb="released" if launch.status == LaunchStatus.HELD else "updated",
         )
+        emit(launch_event(updated.status), updated)
         publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
     return updated
 

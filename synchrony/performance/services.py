@@ -38,6 +38,7 @@ from synchrony.performance.models import (
 )
 from synchrony.performance.selectors import digest_for_user, report_figures
 from synchrony.projects.models import Goal, Membership, Project, Role
+from synchrony.webhooks.events import EventType, emit
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -335,6 +336,7 @@ def goals_evaluate(*, project: Project, as_of: dt.date | None = None) -> list[di
             after = TRAJECTORY_RANK.get(row["status"], 0)
             if after > before:
                 worse.append(row)
+                emit(EventType.GOAL_AT_RISK, tracking, evaluation=row)
             GoalTracking.objects.filter(pk=tracking.pk).update(
                 status=row["status"], actual=row["actual"], evaluated_at=now
             )

@@ -29,6 +29,7 @@ from synchrony.planning.models import (
 )
 from synchrony.projects.models import Project, Role
 from synchrony.projects.services import budget_changed
+from synchrony.webhooks.events import EventType, emit
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -84,6 +85,7 @@ def task_create(
         if deps:
             task.depends_on.set(_check_dependencies(task, deps))
         record_created(actor=actor, project=project, target=task)
+        emit(EventType.TASK_CHANGED, task, action="created")
         _notify_owner(task, actor)
     return task
 
@@ -114,6 +116,7 @@ def task_update(
             changes=changes,
             m2m={"depends_on": deps} if deps is not None else None,
         )
+        emit(EventType.TASK_CHANGED if diff else None, updated, action="updated", changed=diff)
         if "owner" in diff and updated.owner_id != previous_owner:
             _notify_owner(updated, actor)
         if "status" in diff and updated.status == TaskStatus.DONE:
@@ -127,6 +130,7 @@ def task_update(
 def task_delete(*, actor: User, task: Task) -> None:
     with transaction.atomic():
         record_deleted(actor=actor, project=task.project, target=task)
+        emit(EventType.TASK_CHANGED, task, action="deleted")
         task.delete()
 
 

@@ -36,6 +36,7 @@ from synchrony.projects.models import (
     StageTransition,
 )
 from synchrony.projects.stages import missing_criteria
+from synchrony.webhooks.events import EventType, emit
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import Team, User
@@ -133,6 +134,7 @@ def project_move(
             overridden=bool(missing),
             missing=missing,
         )
+        emit(EventType.PROJECT_STAGE_CHANGED, transition)
         record_event(
             actor=actor,
             project=locked,

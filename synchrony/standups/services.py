@@ -59,6 +59,7 @@ from synchrony.standups.selectors import (
     scope_projects,
     visible_project_ids,
 )
+from synchrony.webhooks.events import EventType, emit
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -396,6 +397,7 @@ def _write(
     agenda.written_by = actor
     agenda.revision += 1
     agenda.save()
+    emit(EventType.STANDUP_AGENDA_READY, agenda)
     publish_run(meeting.pk, actor, state=True)
     if send and agenda.emailed_at is None:
         _send_agenda(meeting, agenda, actor=actor)

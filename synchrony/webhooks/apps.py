@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "synchrony.webhooks"
+    label = "webhooks"
+    verbose_name = "Outbound webhooks"

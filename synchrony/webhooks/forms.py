@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from synchrony.accounts.models import User
+from synchrony.activity.forms import VersionedModelForm
+from synchrony.webhooks.models import SUBSCRIBABLE, Endpoint
+
+FIELDS = ["url", "description", "event_types", "owner", "enabled"]
+
+
+def _shape(form: forms.ModelForm) -> None:
+    form.fields["url"].widget = forms.URLInput(attrs={"placeholder": "https://example.com/hooks"})
+    form.fields["url"].help_text = (
+        "Where events are POSTed: a public http:// or https:// address. It is checked "
+        "now and again before every send."
+    )
+    form.fields["description"].help_text = "What listens there, e.g. “CRM sync”."
+    owner = form.fields["owner"]
+    assert isinstance(owner, forms.ModelChoiceField)
+    owner.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+    owner.help_text = "An admin, told when the endpoint is disabled after repeated failures."
+    form.fields["enabled"].help_text = "Off: nothing is sent to it."
+
+
+class EndpointForm(forms.ModelForm):
+    event_types = forms.MultipleChoiceField(
+        label="Events",
+        choices=SUBSCRIBABLE,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event to send."},
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "new_%s")
+        super().__init__(*args, **kwargs)
+        _shape(self)
+
+
+class EndpointEditForm(VersionedModelForm):
+    event_types = forms.MultipleChoiceField(
+        label="Events",
+        choices=SUBSCRIBABLE,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event to send."},
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _shape(self)
