@@ -21,6 +21,12 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
 COPY --from=frontend /build/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 COPY --from=frontend /build/node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/htmx-ext-sse.min.js
+COPY --from=frontend /build/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+     /build/node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
+     /build/node_modules/swagger-ui-dist/swagger-ui.css \
+     /build/node_modules/swagger-ui-dist/swagger-ui.css.map \
+     /build/node_modules/swagger-ui-dist/favicon-32x32.png \
+     static/vendor/swagger-ui/
 # collectstatic needs settings to load; the key is a throwaway used only for this step.
 RUN SECRET_KEY=collectstatic-only-$(date +%s)-not-a-secret-000000000000000000000 \
     DEBUG=false python manage.py collectstatic --noinput \

@@ -35,10 +35,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 # Front-end packages are copied from the npm lockfile's install; never committed.
+# Swagger UI serves /api/docs/ (its CSS names its source map, which collectstatic resolves).
 static/vendor/.copied: node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/htmx-ext-sse/dist/sse.min.js static/vendor/htmx-ext-sse.min.js
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui-standalone-preset.js,swagger-ui.css,swagger-ui.css.map,favicon-32x32.png} static/vendor/swagger-ui/
 	@touch $@
 
 .PHONY: chromium

@@ -17,6 +17,7 @@ from synchrony.calendars.models import SavedFilter, ShareLink
 from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
 from synchrony.planning.models import BudgetLine, ContentItem, Task
 from synchrony.projects.models import Goal, InputRequest, Membership, Project
+from tests.api.walk import API_PUBLIC
 from tests.conftest import client_for
 from tests.factories import (
     ActivationFactory,
@@ -54,6 +55,7 @@ PUBLIC = {
     "calendars:shared",
     *REVIEWS_PUBLIC,
     *PERFORMANCE_PUBLIC,
+    *API_PUBLIC,
 }
 
 

@@ -1,10 +1,27 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
+from synchrony.activity.api import NotificationViewSet
 from synchrony.api import views
+from synchrony.launches.api import MilestoneViewSet
 from synchrony.performance import api as performance_api
+from synchrony.planning.api import BudgetLineViewSet, ContentItemViewSet, TaskViewSet
+from synchrony.projects.api import GoalViewSet, ProjectViewSet
 from synchrony.reviews import api as reviews_api
+
+# /api/v1/ resources on the core (synchrony/api/base.py says how to add one).
+router = SimpleRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("content-items", ContentItemViewSet, basename="content-item")
+router.register("budget-lines", BudgetLineViewSet, basename="budget-line")
+router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -18,4 +35,13 @@ urlpatterns = [
         name="retrospective-item",
     ),
     path("api/v1/lessons/", reviews_api.lessons, name="lessons"),
+    # The schema and its docs are public, so a client can be generated before any token.
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "api/docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    # In this namespace: api:project-list, api:project-detail, api:project-transition, …
+    path("api/v1/", include(router.urls)),
 ]
