@@ -24,6 +24,7 @@ from synchrony.accounts.models import Team, User
 from synchrony.calendars.models import KINDS
 from synchrony.launches.conflicts import Conflict, ConflictSummary, conflict_summaries
 from synchrony.launches.models import Activation, Channel, Launch, Milestone
+from synchrony.lib.sql import AnyOf
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import WORK_STAGES, Project, Role, Stage
 from synchrony.projects.selectors import projects_for_user
@@ -181,7 +182,7 @@ def calendar_items(
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, zone)
 
     if "launch" in filters.kinds:
-        launches = Launch.objects.filter(project_id__in=ids, go_live__gte=lo, go_live__lt=hi)
+        launches = Launch.objects.filter(AnyOf("project_id", ids), go_live__gte=lo, go_live__lt=hi)
         if filters.channels:
             # A subquery, not a join: a launch on two of the channels would come twice.
             on_channels = Activation.objects.filter(channel__in=filters.channels)
@@ -211,12 +212,11 @@ def calendar_items(
             channels_of = {launch.pk: set(launch.channel_ids) for launch in fetched}
         else:  # the embedded SQLite default has no arrays: one more query, as pairs
             channels_of = {launch.pk: set() for launch in fetched}
-            pairs = Activation.objects.filter(launch_id__in=channels_of).order_by()
+            pairs = Activation.objects.filter(AnyOf("launch_id", channels_of)).order_by()
             for launch_id, channel_id in pairs.values_list("launch_id", "channel_id"):
                 channels_of[launch_id].add(channel_id)
-        channel_map = Channel.objects.only("name", "colour").in_bulk(
-            set().union(*channels_of.values())
-        )
+        on_channels = Channel.objects.filter(AnyOf("pk", set().union(*channels_of.values())))
+        channel_map = {c.pk: c for c in on_channels.only("name", "colour").order_by()}
         # Each launch lists its channels by name: rank them once, not once per launch.
         rank = {c.pk: i for i, c in enumerate(sorted(channel_map.values(), key=lambda c: c.name))}
         for launch in fetched:
@@ -259,7 +259,7 @@ def calendar_items(
         _count_hidden(hidden, totals, launches_per_day)
     if "milestone" in filters.kinds and not filters.channels:
         for pk, project_id, title, day, version in Milestone.objects.filter(
-            project_id__in=ids, date__range=(start, end)
+            AnyOf("project_id", ids), date__range=(start, end)
         ).values_list("pk", "project_id", "title", "date", "version"):
             items.append(
                 Item(
@@ -273,7 +273,7 @@ def calendar_items(
                 )
             )
     if "task" in filters.kinds and not filters.channels:
-        tasks = Task.objects.filter(project_id__in=ids, due_date__range=(start, end))
+        tasks = Task.objects.filter(AnyOf("project_id", ids), due_date__range=(start, end))
         if filters.teams:
             # A subquery, not a join: an owner in two of the teams would count twice.
             tasks = tasks.filter(owner__in=User.objects.filter(teams__in=filters.teams))

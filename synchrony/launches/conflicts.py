@@ -32,6 +32,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     ReadinessGate,
 )
+from synchrony.lib.sql import AnyOf
 
 OUTSIDE_WINDOW = "Goes live outside the project's promotion window."
 
@@ -88,7 +89,7 @@ def _neighbours(
     if connection.vendor == "postgresql":
         # A row per launch with its channel ids as an array: a busy month's thousands of
         # activations would each be a row carrying its launch's name and go-live.
-        on = Activation.objects.filter(launch=OuterRef("pk"), channel_id__in=channel_ids)
+        on = Activation.objects.filter(AnyOf("channel_id", channel_ids), launch=OuterRef("pk"))
         rows = near.annotate(channel_ids=ArraySubquery(on.order_by().values("channel_id")))
         for launch_id, name, go_live, on_channels in rows.values_list(
             "pk", "name", "go_live", "channel_ids"
@@ -97,7 +98,8 @@ def _neighbours(
             for channel_id in on_channels:
                 neighbours[channel_id].append(entry)
     else:  # the embedded SQLite default has no arrays: a row per activation
-        pairs = Activation.objects.filter(channel_id__in=channel_ids, launch__in=near).order_by()
+        pairs = Activation.objects.filter(AnyOf("channel_id", channel_ids), launch__in=near)
+        pairs = pairs.order_by()
         for launch_id, name, go_live, channel_id in pairs.values_list(
             "launch_id", "launch__name", "launch__go_live", "channel_id"
         ):
@@ -117,15 +119,18 @@ def _find(
     ids = [launch.pk for launch in launches]
     if channels_of is None:
         channels_of = defaultdict(set)
-        for launch_id, channel_id in Activation.objects.filter(launch_id__in=ids).values_list(
+        for launch_id, channel_id in Activation.objects.filter(AnyOf("launch_id", ids)).values_list(
             "launch_id", "channel_id"
         ):
             channels_of[launch_id].add(channel_id)
     channel_ids = set().union(*channels_of.values()) if channels_of else set()
     # Only what the checks read (a channel row also holds its signing secrets).
-    channels = Channel.objects.only("name", "collision_window_hours", "allow_collisions").in_bulk(
-        channel_ids
-    )
+    channels = {
+        c.pk: c
+        for c in Channel.objects.only("name", "collision_window_hours", "allow_collisions")
+        .filter(AnyOf("pk", channel_ids))
+        .order_by()
+    }
 
     # Other launches on the same channels near these go-lives.
     widest = dt.timedelta(
@@ -137,11 +142,11 @@ def _find(
     times = {channel_id: [n[0] for n in near] for channel_id, near in neighbours.items()}
 
     blackouts: dict[int, list[Blackout]] = defaultdict(list)
-    for blackout in Blackout.objects.filter(channel_id__in=channel_ids):
+    for blackout in Blackout.objects.filter(AnyOf("channel_id", channel_ids)):
         blackouts[blackout.channel_id].append(blackout)
 
     gate_due = dict(
-        ReadinessGate.objects.filter(launch_id__in=ids, required=True)
+        ReadinessGate.objects.filter(AnyOf("launch_id", ids), required=True)
         .exclude(status=GateStatus.WAIVED)
         .exclude(status=GateStatus.READY)
         .values("launch_id")
