@@ -12,7 +12,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -155,7 +156,14 @@ def series_list(user: User, *, include_archived: bool = False) -> list[StandupSe
         series_for_user(user)
         .select_related("facilitator", "team")
         .prefetch_related(
-            "projects",
+            # Only the projects the reader is on are named (see visible_projects).
+            Prefetch(
+                "projects",
+                Project.objects.filter(pk__in=projects_for_user(user).values("pk")).order_by(
+                    "name"
+                ),
+                to_attr="visible_projects",
+            ),
             # Running, held or skipped lately: what the list's "next" must not be.
             Prefetch(
                 "meetings",
@@ -167,6 +175,7 @@ def series_list(user: User, *, include_archived: bool = False) -> list[StandupSe
         )
         .annotate(
             attendee_count=Count("attendees", distinct=True),
+            project_count=Count("projects", distinct=True),
             held=Count("meetings", filter=Q(meetings__status=MeetingStatus.ENDED), distinct=True),
         )
         .order_by("archived_at", "name", "id")
@@ -176,21 +185,47 @@ def series_list(user: User, *, include_archived: bool = False) -> list[StandupSe
     return list(series)
 
 
+def visible_projects(user: User, series: StandupSeries) -> tuple[list[Project], int]:
+    """The series' projects that `user` is on, and how many others it has: a stand-up of
+    several projects does not tell one project's people the names of the others (as its
+    agenda shows each reader only their projects' items)."""
+    every = list(series.projects.order_by("name"))
+    mine = set(
+        projects_for_user(user).filter(pk__in=[p.pk for p in every]).values_list("pk", flat=True)
+    )
+    shown = [p for p in every if p.pk in mine]
+    return shown, len(every) - len(shown)
+
+
 def history(
-    meetings: QuerySet[Meeting], query: str = "", *, before: dt.datetime | None = None
+    meetings: QuerySet[Meeting],
+    query: str = "",
+    *,
+    viewer: User,
+    before: dt.datetime | None = None,
 ) -> QuerySet[Meeting]:
     """Past meetings (held, skipped, or scheduled and gone by), newest first, searched in
-    their summary, notes and action items."""
+    their notes, action items, attendees and skip reasons.
+
+    As `viewer` reads them: action items on projects they cannot see are neither listed
+    nor searched. Nor is the summary, which is the whole record of a stand-up on several
+    projects (a match in it would tell of the others' work).
+    """
     past = meetings.filter(
         Q(status__in=[MeetingStatus.ENDED, MeetingStatus.SKIPPED, MeetingStatus.RUNNING])
         | Q(ends_at__lt=before)
     )
+    readable = Q(project__isnull=True) | Q(project__in=projects_for_user(viewer).values("pk"))
     query = query.strip()
     if query:
+        people = User.objects.annotate(
+            full_name=Concat("first_name", Value(" "), "last_name")
+        ).filter(Q(full_name__icontains=query) | Q(username__icontains=query))
+        items = ActionItem.objects.filter(readable, title__icontains=query)
         matching = (
-            Q(summary__icontains=query)
-            | Q(notes__body__icontains=query)
-            | Q(action_items__title__icontains=query)
+            Q(notes__body__icontains=query)
+            | Q(pk__in=items.values("meeting_id"))
+            | Q(attendance__user__in=people.values("pk"))
             | Q(skip_reason__icontains=query)
         )
         past = past.filter(pk__in=Meeting.objects.filter(matching).values("pk"))
@@ -204,7 +239,7 @@ def history(
         .prefetch_related(
             Prefetch(
                 "action_items",
-                ActionItem.objects.select_related("task", "owner", "project"),
+                ActionItem.objects.filter(readable).select_related("task", "owner", "project"),
             )
         )
         .order_by("-starts_at", "-id")

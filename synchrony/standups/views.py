@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -62,6 +63,7 @@ from synchrony.standups.selectors import (
     scope_projects,
     series_list,
     visible_project_ids,
+    visible_projects,
 )
 
 
@@ -79,6 +81,7 @@ def series_index(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
     for series in all_series:
         series.next = None if series.is_archived else _next(series, now)
+        series.hidden_projects = series.project_count - len(series.visible_projects)
     return render(
         request,
         "standups/series_list.html",
@@ -148,9 +151,7 @@ def series_create(request: AuthedRequest) -> HttpResponse:
 def series_detail(request: AuthedRequest, series_pk: int) -> HttpResponse:
     series = get_series_for_user(request.user, series_pk)
     now = timezone.now()
-    search = SearchForm(request.GET or None)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
-    past = history(series.meetings.all(), query, before=now)
+    search, query, past = _search(request, series.meetings.all())
     page = Paginator(past, 20).get_page(request.GET.get("page"))
     upcoming = (
         occurrences(series.rule, now, now + dt.timedelta(days=7 * series.cadence_weeks * 6))
@@ -168,12 +169,14 @@ def series_detail(request: AuthedRequest, series_pk: int) -> HttpResponse:
     eligible = set(eligible_people(series.projects.all(), series.team).values_list("pk", flat=True))
     for person in people:
         person.outside = person.pk not in eligible  # type: ignore[attr-defined]
+    projects, hidden_projects = visible_projects(request.user, series)
     return render(
         request,
         "standups/series_detail.html",
         {
             "series": series,
-            "projects": series.projects.all(),
+            "projects": projects,
+            "hidden_projects": hidden_projects,
             "attendees": people,
             "facilitator_outside": series.facilitator_id not in eligible,
             "upcoming": [(o, made.get(o.local_date)) for o in upcoming],
@@ -193,7 +196,20 @@ def series_detail(request: AuthedRequest, series_pk: int) -> HttpResponse:
             "query": query,
             "can_run": series.runnable,  # type: ignore[attr-defined]
         },
+        status=400 if search.errors else 200,
     )
+
+
+def _search(
+    request: AuthedRequest, meetings: QuerySet[Meeting]
+) -> tuple[SearchForm, str, QuerySet[Meeting]]:
+    """The history as the reader may see it, searched; a bad search finds nothing (the
+    form says why) rather than everything."""
+    search = SearchForm(request.GET or None)
+    if search.is_bound and not search.is_valid():
+        return search, "", Meeting.objects.none()
+    query = search.cleaned_data["q"] if search.is_bound else ""
+    return search, query, history(meetings, query, viewer=request.user, before=timezone.now())
 
 
 @require_http_methods(["GET", "POST"])
@@ -273,17 +289,13 @@ def series_next(request: AuthedRequest, series_pk: int) -> HttpResponse:
 @require_GET
 def project_standups(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk)
-    search = SearchForm(request.GET or None)
-    query = search.cleaned_data["q"] if search.is_valid() else ""
+    search, query, past = _search(request, Meeting.objects.filter(series__projects=project))
     series = list(
         StandupSeries.objects.filter(projects=project)
         .select_related("facilitator")
         .order_by("archived_at", "name")
     )
-    meetings = Meeting.objects.filter(series__projects=project)
-    page = Paginator(history(meetings, query, before=timezone.now()), 20).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(past, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "standups/project_standups.html",
@@ -295,6 +307,7 @@ def project_standups(request: AuthedRequest, pk: int) -> HttpResponse:
             "query": query,
             "can_create": project.user_role == Role.MANAGER and not project.is_closed,
         },
+        status=400 if search.errors else 200,
     )
 
 

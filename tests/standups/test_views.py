@@ -12,7 +12,7 @@ from synchrony.planning.models import Task
 from synchrony.standups import services
 from synchrony.standups.models import ActionItem, Agenda, DiscussedItem, MeetingNote
 from tests.conftest import client_for
-from tests.factories import TaskFactory
+from tests.factories import ProjectFactory, TaskFactory
 from tests.standups.conftest import make_series
 from tests.standups.test_agenda import at
 
@@ -288,3 +288,54 @@ def test_history_is_searchable_per_series_and_per_project(cast, running):
     assert "Atlas weekly" in project and "Book the venue" in project
     task = Task.objects.get(title="Book the venue")
     assert task.get_absolute_url() in project
+
+
+def test_history_shows_and_searches_only_what_the_reader_may_see(cast, frozen):
+    other = ProjectFactory(owner=cast.manager, name="Hidden merger")
+    series = make_series(cast, projects=[cast.project, other])
+    meeting = services.meeting_open(series=series, local_date=dt.date(2026, 3, 30))
+    services.meeting_start(actor=cast.manager, meeting=meeting)
+    for project, title in ((cast.project, "Book the venue"), (other, "Draft the merger memo")):
+        services.action_item_create(
+            actor=cast.manager,
+            meeting=meeting,
+            title=title,
+            owner=cast.manager,
+            due_date=None,
+            project=project,
+        )
+    services.meeting_end(actor=cast.manager, meeting=meeting)
+    url = reverse("standups:series", args=[series.pk])
+    viewer, manager = client_for(cast.viewer), client_for(cast.manager)
+    page = viewer.get(url).content.decode()
+    assert "Book the venue" in page and "merger" not in page
+    assert "1 project you are not on" in page  # the stand-up is on it, unnamed
+    listed = viewer.get(reverse("standups:list")).content.decode()
+    assert "Atlas launch and 1 project you are not on" in listed and "merger" not in listed
+    assert "merger" in manager.get(url).content.decode()
+    # The summary holds the whole record: searching it would tell of the other project.
+    assert (
+        "No past stand-up mentions “merger”." in viewer.get(url, {"q": "merger"}).content.decode()
+    )
+    assert "Draft the merger memo" in manager.get(url, {"q": "merger"}).content.decode()
+    # Attendees are searched by name.
+    cast.contributor.first_name, cast.contributor.last_name = "Cole", "Brandt"
+    cast.contributor.save()
+    assert "Mon 30 Mar 2026" in viewer.get(url, {"q": "cole brandt"}).content.decode()
+    project = reverse("standups:project", args=[cast.project.pk])
+    assert "merger" not in viewer.get(project).content.decode()
+
+
+def test_a_search_too_long_is_refused_and_finds_nothing(cast, running):
+    services.meeting_end(actor=cast.manager, meeting=running)
+    client = client_for(cast.viewer)
+    for url in (
+        reverse("standups:series", args=[running.series_id]),
+        reverse("standups:project", args=[cast.project.pk]),
+    ):
+        response = client.get(url, {"q": "x" * 201})
+        body = response.content.decode()
+        assert response.status_code == 400
+        assert "Not searched: Ensure this value has at most 200 characters" in body
+        assert "Mon 30 Mar 2026" not in body
+        assert "Mon 30 Mar 2026" in client.get(url).content.decode()
