@@ -68,16 +68,6 @@ API_THROTTLE_TOKEN = env.str("API_THROTTLE_TOKEN", "600/minute", validate=_RATE)
 API_THROTTLE_USER = env.str("API_THROTTLE_USER", "1200/minute", validate=_RATE)
 # A body larger than this is refused by /api/v1/ resources (413) before it is read.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 1_000_000)
-# The public API (/api/v1/): requests allowed per token and per user (all their tokens and
-# their session together), as "<count>/<second|minute|hour|day>".
-_RATE = Regexp(
-    r"^[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)$",
-    error="Give a rate such as 600/minute.",
-)
-API_THROTTLE_TOKEN = env.str("API_THROTTLE_TOKEN", "600/minute", validate=_RATE)
-API_THROTTLE_USER = env.str("API_THROTTLE_USER", "1200/minute", validate=_RATE)
-# A body larger than this is refused by /api/v1/ resources (413) before it is read.
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 1_000_000)
 # An outbound webhook endpoint is disabled (and its owner told) after this many
 # deliveries in a row failed for good.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
@@ -130,9 +120,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "rest_framework",
-    "django_filters",
-    "drf_spectacular",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -222,66 +209,6 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
-
-# The public API: synchrony/api/base.py says how a resource is built on this.
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "synchrony.api.authentication.TokenAuthentication",
-        # Enforces CSRF on writes, as the pages do.
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        "synchrony.api.authentication.WritableToken",
-    ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "synchrony.api.pagination.Pagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "synchrony.api.filtering.OrderingFilter",
-    ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "synchrony.api.throttling.TokenRateThrottle",
-        "synchrony.api.throttling.UserRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_TOKEN, "user": API_THROTTLE_USER},
-    "EXCEPTION_HANDLER": "synchrony.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "synchrony.api.schema.AutoSchema",
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Synchrony API",
-    "DESCRIPTION": (
-        "Projects through five stages, their goals, tasks, content, budget and milestones, "
-        "and your notifications. Authenticate with a personal token "
-        "(`Authorization: Bearer syn_…`). Every editable row has an ETag; send it back in "
-        "If-Match to change it. Errors have one body: `code`, `message`, `errors`."
-    ),
-    "VERSION": "1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "PREPROCESSING_HOOKS": ["synchrony.api.schema.only_core_endpoints"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "synchrony.api.schema.closed_request_bodies",
-    ],
-    # Swagger UI from the npm lockfile (the Makefile copies it into static/vendor/), no CDN.
-    "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
-    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True},
-    # Choice sets that share a field name get names of their own.
-    "ENUM_NAME_OVERRIDES": {
-        "ProjectStageEnum": "synchrony.projects.models.Stage",
-        "TaskStageEnum": "synchrony.planning.api.TASK_STAGES",
-        "TaskStatusEnum": "synchrony.planning.models.TaskStatus",
-        "ContentStatusEnum": "synchrony.planning.models.ContentStatus",
-        "ContentKindEnum": "synchrony.planning.models.ContentKind",
-        "NotificationKindEnum": "synchrony.activity.models.NotificationKind",
-    },
-}
 
 # The public API: synchrony/api/base.py says how a resource is built on this.
 REST_FRAMEWORK = {

@@ -11,9 +11,6 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 # No test is throttled by accident (tests/api proves the limit with its own small rate).
 os.environ.setdefault("API_THROTTLE_TOKEN", "100000/minute")
 os.environ.setdefault("API_THROTTLE_USER", "100000/minute")
-# No test is throttled by accident (tests/api proves the limit with its own small rate).
-os.environ.setdefault("API_THROTTLE_TOKEN", "100000/minute")
-os.environ.setdefault("API_THROTTLE_USER", "100000/minute")
 
 from synchrony.settings import *  # noqa: F403
 

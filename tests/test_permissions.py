@@ -18,7 +18,6 @@ from synchrony.launches.models import Activation, Channel, Launch, Milestone, Re
 from synchrony.planning.models import BudgetLine, ContentItem, Task
 from synchrony.projects.models import Goal, InputRequest, Membership, Project
 from tests.api.walk import API_PUBLIC
-from tests.api.walk import API_PUBLIC
 from tests.conftest import client_for
 from tests.factories import (
     ActivationFactory,
