@@ -565,6 +565,8 @@ def _run_context(
         "discussed_count": len(discussed),
         "item_count": sum(s.count for s in sections),
         "run_url": reverse("standups:run", args=[meeting.pk]),
+        # A team's stand-up without projects: an action item need not be a task.
+        "on_projects": bool(projects) and series.projects.exists(),
     }
 
 
