@@ -356,7 +356,9 @@ def record_attempt(
         return  # the endpoint was deleted meanwhile, and its deliveries with it
     with transaction.atomic():
         # The endpoint first, then the delivery: the same order as disabling takes.
-        endpoint = Endpoint.objects.select_for_update().get(pk=endpoint_id)
+        endpoint = Endpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+        if endpoint is None:
+            return
         delivery = Delivery.objects.select_for_update().select_related("event").get(pk=delivery_id)
         if delivery.state != DeliveryState.SENDING or delivery.attempts != number:
             return  # the sweeper took it over meanwhile; its decision stands
@@ -513,7 +515,9 @@ def _arm_due_retries(now: dt.datetime, lead: dt.timedelta, grace: dt.timedelta) 
         )
         Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(enqueued_at=now)
         for pk, when in due:
-            transaction.on_commit(partial(events.enqueue, [pk], eta=max(when, now)), robust=True)
+            transaction.on_commit(
+                partial(events.enqueue, [pk], eta=max(when or now, now)), robust=True
+            )
     return len(due)
 
 

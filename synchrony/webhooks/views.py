@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from synchrony.accounts.http import AuthedRequest
-from synchrony.activity.forms import apply_errors, error_text
+from synchrony.activity.forms import VersionedModelForm, apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
 from synchrony.webhooks import services
@@ -61,7 +61,7 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
 def _settings_page(
     request: AuthedRequest,
     endpoint: Endpoint,
-    form: EndpointEditForm | None = None,
+    form: VersionedModelForm | None = None,
     *,
     secret: str = "",
     status: int = 200,
@@ -90,7 +90,7 @@ def endpoint_edit(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
     if request.method == "GET":
         return _settings_page(request, endpoint)
     # The form works on a copy: a refused save leaves the page's facts as they are.
-    form = EndpointEditForm(request.POST, instance=copy.copy(endpoint))
+    form: VersionedModelForm = EndpointEditForm(request.POST, instance=copy.copy(endpoint))
     if form.is_valid():
         try:
             services.endpoint_update(
