@@ -16,6 +16,7 @@ and endpoint is unsettled, and settling one prompts the next.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from functools import partial
@@ -57,6 +58,8 @@ from synchrony.webhooks.models import (
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 BATCH = 200  # per sweep and kind of work
 ENDPOINT_SETTINGS = ("url", "description", "event_types", "enabled", "owner")
@@ -298,6 +301,7 @@ def deliver(delivery_id: int) -> bool:
     try:
         result, excerpt = send(delivery, at=started)
     except Exception as error:  # a bug here must not leave the delivery "sending"
+        logger.exception("could not send webhook delivery %s", delivery.pk)
         result, excerpt = Result("failed", error=f"{type(error).__name__}: {error}"[:500]), ""
     record_attempt(delivery.pk, delivery.attempts, started, timezone.now(), result, excerpt)
     return True
