@@ -9,10 +9,12 @@ Which calendars a series is on:
 - a series on projects: the calendars and feeds that show those projects, under the
   first of them the calendar shows (so everyone who reads the project sees its stand-up);
 - a team's stand-up without projects: the calendar and personal ICS feed of the team's
-  members (and of its facilitator and attendees), beside their projects' items; picking
-  projects in the calendar's filter leaves it out, picking teams keeps it only if its
-  team is one of them. Never on a share link: that is read by people outside the team,
-  and the meeting belongs to no project the link shares.
+  members (and of its facilitator and attendees), beside their projects' items, under
+  the team's name; picking projects in the calendar's filter leaves it out, picking
+  teams keeps it only if its team is one of them. Never on a share link: that is read by
+  people outside the team, and the meeting belongs to no project the link shares.
+- a team's stand-up of projects, for a member of the team on none of them: as a team's
+  stand-up without projects (the projects' names are not theirs to read).
 """
 
 from __future__ import annotations

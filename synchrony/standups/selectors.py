@@ -45,9 +45,11 @@ def series_for_user(user: User) -> QuerySet[StandupSeries]:
 
 
 def team_series_for_calendar(user: User, *, teams: tuple[int, ...] = ()) -> QuerySet[StandupSeries]:
-    """Team stand-ups without projects that are `user`'s own, for their calendar and feed:
-    of a team they are in, or one they facilitate or attend (while they can see it).
-    With `teams`, only those teams' stand-ups. Not archived ones."""
+    """Team stand-ups that are `user`'s own and on none of the projects they can see, for
+    their calendar and feed, where the team's name stands for the projects: a team's
+    stand-up without projects, or a team member's stand-up of projects they are not on.
+    Theirs: of a team they are in, or one they facilitate or attend (while they can see
+    it). With `teams`, only those teams' stand-ups. Not archived ones."""
     in_teams = User.teams.through.objects.filter(user=user).values("team_id")
     attending = StandupSeries.attendees.through.objects.filter(user=user)
     mine = (
@@ -55,10 +57,13 @@ def team_series_for_calendar(user: User, *, teams: tuple[int, ...] = ()) -> Quer
         | Q(facilitator=user)
         | Q(pk__in=attending.values("standupseries_id"))
     )
+    on_their_projects = StandupSeries.projects.through.objects.filter(
+        project__in=projects_for_user(user).values("pk")
+    ).values("standupseries_id")
     found = (
         series_for_user(user)
         .filter(mine, team__isnull=False, archived_at__isnull=True)
-        .exclude(pk__in=StandupSeries.projects.through.objects.values("standupseries_id"))
+        .exclude(pk__in=on_their_projects)
     )
     return found.filter(team_id__in=teams) if teams else found
 

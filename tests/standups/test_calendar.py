@@ -229,3 +229,28 @@ def test_team_stand_ups_keep_the_calendars_query_count(cast, frozen):
         services.meeting_open(series=series, local_date=dt.date(2026, 3, 16 + n % 7))
     make_series(cast)  # and a project's
     assert counts() == small
+
+
+def test_a_team_member_off_the_projects_sees_the_stand_up_under_the_teams_name(cast, frozen):
+    team = TeamFactory(name="Sales")
+    seller = UserFactory(username="seller")
+    team.members.add(seller)
+    make_series(cast, team=team, attendees=[cast.manager, seller])
+    seen = (
+        client_for(seller)
+        .get(reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-20"})
+        .content.decode()
+    )
+    assert "<time>09:00</time> Atlas weekly" in seen
+    assert "· Sales</span>" in seen and cast.project.name not in seen
+    url = reverse("calendars:feed", args=[calendars.feed_token_rotate(user=seller)])
+    feed = Client().get(url).content.decode()
+    assert "Atlas weekly · Sales" in feed and cast.project.name not in feed
+    # The project's own readers see it under the project, once.
+    theirs = (
+        client_for(cast.viewer)
+        .get(reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-20"})
+        .content.decode()
+    )
+    assert theirs.count("<time>09:00</time> Atlas weekly") == 2  # 23 and 30 March
+    assert f"· {cast.project.name}</span>" in theirs and "· Sales</span>" not in theirs
