@@ -10,6 +10,7 @@ from synchrony.webhooks import services
 from synchrony.webhooks.models import Delivery, Endpoint, Event
 from tests.conftest import client_for
 from tests.factories import TaskFactory, UserFactory
+from tests.test_bad_input import JUNK
 from tests.webhooks.conftest import endpoint_at
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -209,3 +210,24 @@ def test_deleting_an_endpoint_takes_its_log_with_it(admin, receiver):
     response = client_for(admin).post(reverse("webhooks:delete", args=[endpoint.pk]))
     assert response.url == reverse("webhooks:endpoints")
     assert not Endpoint.objects.exists() and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_junk_posted_by_an_admin_is_never_a_server_error_nor_saved(admin, receiver, junk):
+    endpoint, _ = endpoint_at(receiver, "/hook", admin)
+    delivery = services.endpoint_send_test(actor=admin, endpoint=endpoint)
+    client = client_for(admin)
+    urls = [
+        reverse("webhooks:endpoints"),
+        reverse("webhooks:endpoint", args=[endpoint.pk]),
+        reverse("webhooks:deliveries", args=[endpoint.pk]),
+        reverse("webhooks:enable", args=[endpoint.pk]),
+        reverse("webhooks:replay", args=[delivery.pk]),
+    ]
+    for url in urls:
+        for headers in ({}, HTMX):
+            response = client.post(url, {**junk, "url": "\x00", "event_types": ["x"]}, **headers)
+            assert response.status_code < 500, (url, response.status_code)
+    assert list(Endpoint.objects.values_list("pk", "url", "event_types", "version")) == [
+        (endpoint.pk, endpoint.url, ["task.changed"], 1)
+    ]
