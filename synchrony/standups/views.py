@@ -506,7 +506,11 @@ def _run_context(
     *,
     note_form: NoteForm | None = None,
     action_form: ActionItemForm | None = None,
+    with_changes: bool = True,
 ) -> dict[str, Any]:
+    """What facilitator mode shows. Without `with_changes` (a part that does not show
+    them: every live refresh is one), "what changed since the agenda was written" is not
+    worked out: that is the agenda's whole build again."""
     series = meeting.series
     agenda, data = _agenda_for(request, meeting)
     hydrated = agendas.hydrate(data)
@@ -519,7 +523,7 @@ def _run_context(
         s.done = sum(1 for k in s.keys if k in discussed)  # type: ignore[attr-defined]
     runnable = series.runnable and meeting.status == MeetingStatus.RUNNING  # type: ignore[attr-defined]
     people, projects = _action_choices(request, series)
-    all_changes = _changes(meeting, agenda, data, request) or []
+    all_changes = (_changes(meeting, agenda, data, request) if with_changes else None) or []
     attendance = list(meeting.attendance.select_related("user"))
     notes = list(
         meeting.notes.filter(section=section.key).select_related("author").order_by("created_at")
@@ -580,7 +584,7 @@ def _run_page(
     fresh_form: bool = False,
     **forms: Any,
 ) -> HttpResponse:
-    context = _run_context(request, meeting, section, **forms)
+    context = _run_context(request, meeting, section, with_changes=partial is None, **forms)
     context["fresh_form"] = fresh_form
     if partial:
         response = render(request, f"standups/run.html#{partial}", context, status=status)
@@ -680,7 +684,7 @@ def _oob_marks(
     """The counts, out of band; the main swap is none. The ticks themselves are sent back
     only when the change was refused, to show their true state: replacing a tick that is
     right already would take the keyboard focus off it."""
-    context = _run_context(request, meeting, section)
+    context = _run_context(request, meeting, section, with_changes=False)
     context["ticks"] = refused
     html = render_to_string("standups/run.html#marks", context, request)
     html += render_to_string("standups/run.html#steps", {**context, "oob": True}, request)

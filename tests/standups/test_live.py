@@ -13,6 +13,8 @@ import json
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from synchrony.activity import live
@@ -255,3 +257,18 @@ def test_the_page_listens_to_its_meetings_stream(cast, running):
     assert f'sse-connect="{reverse("standups:live", args=[running.pk])}"' in body
     assert f"detail.kind=='standup-run'&&detail.id=={running.pk}" in body
     assert f"detail.kind=='standup-run-state'&&detail.id=={running.pk}" in body
+
+
+def test_a_live_refresh_does_not_build_the_agenda_again(cast, running):
+    """ "What changed since the agenda was written" is the agenda's whole build: the section
+    shows it, the live parts (one request per open page per change) do not need it."""
+    url = reverse("standups:run", args=[running.pk])
+    client = client_for(cast.manager)
+
+    def tables_read(**params) -> str:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, params, **HTMX).status_code == 200
+        return " ".join(q["sql"] for q in ctx.captured_queries)
+
+    assert "launches_launch" in tables_read(section="launches")
+    assert "launches_launch" not in tables_read(section="launches", part="live")
