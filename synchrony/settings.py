@@ -267,6 +267,11 @@ SPECTACULAR_SETTINGS = {
         "ContentStatusEnum": "synchrony.planning.models.ContentStatus",
         "ContentKindEnum": "synchrony.planning.models.ContentKind",
         "NotificationKindEnum": "synchrony.activity.models.NotificationKind",
+        "ChannelKindEnum": "synchrony.launches.models.ChannelKind",
+        "LaunchStatusEnum": "synchrony.launches.models.LaunchStatus",
+        "GateStatusEnum": "synchrony.launches.models.GateStatus",
+        "ConflictKindEnum": "synchrony.launches.api.CONFLICT_KINDS",
+        "ProblemKindEnum": "synchrony.launches.api.PROBLEM_KINDS",
     },
 }
 

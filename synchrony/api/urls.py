@@ -7,7 +7,13 @@ from rest_framework.routers import SimpleRouter
 
 from synchrony.activity.api import NotificationViewSet
 from synchrony.api import views
-from synchrony.launches.api import MilestoneViewSet
+from synchrony.launches.api import (
+    ActivationViewSet,
+    ChannelViewSet,
+    LaunchViewSet,
+    MilestoneViewSet,
+    ReadinessGateViewSet,
+)
 from synchrony.performance import api as performance_api
 from synchrony.planning.api import BudgetLineViewSet, ContentItemViewSet, TaskViewSet
 from synchrony.projects.api import GoalViewSet, ProjectViewSet
@@ -21,6 +27,10 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("content-items", ContentItemViewSet, basename="content-item")
 router.register("budget-lines", BudgetLineViewSet, basename="budget-line")
 router.register("milestones", MilestoneViewSet, basename="milestone")
+router.register("channels", ChannelViewSet, basename="channel")
+router.register("launches", LaunchViewSet, basename="launch")
+router.register("activations", ActivationViewSet, basename="activation")
+router.register("readiness-gates", ReadinessGateViewSet, basename="readiness-gate")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"

@@ -65,6 +65,11 @@ def can_edit_channel(user: User, channel: Channel) -> bool:
     return user.is_staff or channel.owner_id == user.pk
 
 
+def can_create_channel(user: User) -> bool:
+    """Channels are the workspace's: admins add them (in Django's admin, or the API)."""
+    return user.is_staff
+
+
 def get_channel_for_user(user: User, pk: int, *, write: bool = False) -> Channel:
     """Every signed-in user sees the channels (launches are planned on them); only the
     owner or staff change one, and only they see its signing secret."""

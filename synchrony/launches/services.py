@@ -335,6 +335,33 @@ def check_channel(channel: Channel) -> None:
         raise ValidationError(errors)
 
 
+CHANNEL_FIELDS = (
+    "name",
+    "kind",
+    "colour",
+    "owner",
+    "description",
+    "is_active",
+    "collision_window_hours",
+    "allow_collisions",
+    *CHANNEL_SETTINGS,
+)
+
+
+def channel_create(*, actor: User, **fields: Any) -> Channel:
+    """A new channel, checked as its settings are (check_channel); its signing secret is
+    made here and shown once to whoever created it."""
+    unknown = set(fields) - set(CHANNEL_FIELDS)
+    if unknown:
+        raise ValueError(f"not channel fields: {sorted(unknown)}")
+    channel = Channel(**fields)
+    check_channel(channel)
+    with transaction.atomic():
+        channel.save()
+        record_created(actor=actor, project=None, target=channel)
+    return channel
+
+
 def channel_update(*, actor: User, channel: Channel, changes: dict[str, Any]) -> Channel:
     """How a channel goes out. Nothing is saved unless every setting is valid.
 

@@ -19,15 +19,22 @@ from django.utils import timezone
 
 from synchrony.activity.models import Notification
 from synchrony.api.urls import router
+from synchrony.launches.models import ReadinessGate
 from tests.factories import (
+    ActivationFactory,
     BudgetLineFactory,
+    ChannelFactory,
     ContentItemFactory,
     GoalFactory,
+    LaunchFactory,
     MilestoneFactory,
     TaskFactory,
 )
 
 API_PUBLIC = {"api:schema", "api:docs", *(f"api:{route.name}" for route in router.urls)}
+# The workspace's own rows, in no project: every signed-in person reads them (channels,
+# on which every project plans its launches), so an outsider is no stranger to them.
+WORKSPACE_WIDE = {"channel"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,13 @@ def api_rows(cast: Any) -> dict[str, int]:
         "milestone": MilestoneFactory(project=project).pk,
         "notification": Notification.objects.create(
             recipient=cast.manager, project=project, kind="membership", title="Hi"
+        ).pk,
+        # Owned by the manager: its settings are theirs (and admins').
+        "channel": ChannelFactory(owner=cast.manager).pk,
+        "launch": (launch := LaunchFactory(project=project)).pk,
+        "activation": ActivationFactory(launch=launch).pk,
+        "readiness-gate": ReadinessGate.objects.create(
+            launch=launch, title="Sales briefed", owner=cast.manager
         ).pk,
     }
 
@@ -77,6 +91,24 @@ def create_bodies(cast: Any) -> dict[str, dict[str, Any]]:
             "planned": "10.00",
         },
         "milestone": {"project": project, "title": "M", "date": soon},
+        "channel": {"name": "Press", "owner": cast.manager.pk},
+        "launch": {
+            "project": project,
+            "name": "L",
+            "local_date": soon,
+            "local_time": "09:00",
+            "time_zone": "Europe/Berlin",
+        },
+        # On launches of the cast's project: a refusal is about the caller, not the body.
+        "activation": {
+            "launch": LaunchFactory(project=cast.project).pk,
+            "channel": ChannelFactory().pk,
+        },
+        "readiness-gate": {
+            "launch": LaunchFactory(project=cast.project).pk,
+            "title": "G",
+            "owner": cast.manager.pk,
+        },
     }
 
 
