@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from synchrony.webhooks.models import Delivery, Endpoint, Event, EventType
@@ -125,6 +126,15 @@ def _link(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def _api_path(basename: str, pk: int) -> str | None:
+    """The resource's path under /api/v1/, as the API's router has it; None for a kind
+    of resource the API does not serve (yet)."""
+    try:
+        return reverse(f"api:{basename}-detail", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
 def _person(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
@@ -134,7 +144,7 @@ def _person(user: User | None) -> dict[str, Any] | None:
 def _project(project: Project) -> dict[str, Any]:
     return {
         "id": project.pk,
-        "url": f"/api/v1/projects/{project.pk}/",
+        "url": _api_path("project", project.pk),
         "name": project.name,
         "stage": project.stage,
     }
@@ -149,7 +159,7 @@ def launch_body(launch: Launch) -> Described:
     ]
     data = {
         "id": launch.pk,
-        "url": f"/api/v1/launches/{launch.pk}/",
+        "url": _api_path("launch", launch.pk),
         "link": _link(launch.get_absolute_url()),
         "name": launch.name,
         "status": launch.status,
@@ -186,7 +196,7 @@ def task_body(task: Task, *, action: str, changed: Iterable[str] = ()) -> Descri
     data = {
         "action": action,  # created, updated or deleted
         "id": task.pk,
-        "url": f"/api/v1/tasks/{task.pk}/",
+        "url": _api_path("task", task.pk),
         "link": _link(task.get_absolute_url()),
         "title": task.title,
         "status": task.status,
@@ -202,14 +212,12 @@ def task_body(task: Task, *, action: str, changed: Iterable[str] = ()) -> Descri
 
 
 def goal_body(tracking: GoalTracking, *, evaluation: dict[str, Any]) -> Described:
-    from django.urls import reverse
-
     from synchrony.projects.models import Goal
 
     goal = Goal.objects.select_related("project").get(pk=tracking.goal_id)
     data = {
         "id": goal.pk,
-        "url": f"/api/v1/goals/{goal.pk}/",
+        "url": _api_path("goal", goal.pk),
         "link": _link(reverse("performance:dashboard", args=[goal.project_id])),
         "metric": goal.metric,
         "unit": goal.unit,
@@ -231,9 +239,13 @@ def agenda_body(agenda: Agenda) -> Described:
     series = meeting.series
     data = {
         "id": meeting.pk,
-        "url": f"/api/v1/standups/meetings/{meeting.pk}/",
+        "url": _api_path("standup-meeting", meeting.pk),  # with its agenda
         "link": _link(meeting.get_absolute_url()),
-        "series": {"id": series.pk, "name": series.name},
+        "series": {
+            "id": series.pk,
+            "url": _api_path("standup-series", series.pk),
+            "name": series.name,
+        },
         "starts_at": meeting.starts_at,
         "ends_at": meeting.ends_at,
         "revision": agenda.revision,

@@ -164,6 +164,8 @@ def test_a_stand_up_agenda_written_is_an_event(cast, listening):
         standups.agenda_write(meeting=meeting)
     (body,) = bodies("standup.agenda_ready")
     data = body["data"]
-    assert data["id"] == meeting.pk and data["series"] == {"id": series.pk, "name": series.name}
+    assert data["id"] == meeting.pk and data["series"]["name"] == series.name
     assert data["revision"] == 1 and [p["id"] for p in data["projects"]] == [cast.project.pk]
     assert data["link"].endswith(meeting.get_absolute_url())
+    # Its path in the API, once the API serves stand-up meetings.
+    assert data["url"] in (None, f"/api/v1/standup-meetings/{meeting.pk}/")
