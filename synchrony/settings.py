@@ -272,6 +272,10 @@ SPECTACULAR_SETTINGS = {
         "GateStatusEnum": "synchrony.launches.models.GateStatus",
         "ConflictKindEnum": "synchrony.launches.api.CONFLICT_KINDS",
         "ProblemKindEnum": "synchrony.launches.api.PROBLEM_KINDS",
+        "ActivationStateEnum": "synchrony.launches.models.ActivationState",
+        "MeetingStatusEnum": "synchrony.standups.models.MeetingStatus",
+        "AgendaStateEnum": "synchrony.standups.models.AgendaState",
+        "ActionItemStateEnum": "synchrony.standups.api.ACTION_ITEM_STATES",
     },
 }
 

@@ -18,6 +18,7 @@ from synchrony.performance import api as performance_api
 from synchrony.planning.api import BudgetLineViewSet, ContentItemViewSet, TaskViewSet
 from synchrony.projects.api import GoalViewSet, ProjectViewSet
 from synchrony.reviews import api as reviews_api
+from synchrony.standups.api import ActionItemViewSet, MeetingViewSet, StandupSeriesViewSet
 
 # /api/v1/ resources on the core (synchrony/api/base.py says how to add one).
 router = SimpleRouter()
@@ -31,6 +32,9 @@ router.register("channels", ChannelViewSet, basename="channel")
 router.register("launches", LaunchViewSet, basename="launch")
 router.register("activations", ActivationViewSet, basename="activation")
 router.register("readiness-gates", ReadinessGateViewSet, basename="readiness-gate")
+router.register("standup-series", StandupSeriesViewSet, basename="standup-series")
+router.register("standup-meetings", MeetingViewSet, basename="standup-meeting")
+router.register("standup-action-items", ActionItemViewSet, basename="standup-action-item")
 router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"

@@ -30,6 +30,7 @@ from tests.factories import (
     MilestoneFactory,
     TaskFactory,
 )
+from tests.standups.walk import standup_objects
 
 API_PUBLIC = {"api:schema", "api:docs", *(f"api:{route.name}" for route in router.urls)}
 # The workspace's own rows, in no project: every signed-in person reads them (channels,
@@ -49,6 +50,8 @@ class Route:
 def api_rows(cast: Any) -> dict[str, int]:
     """One row of each resource, in the cast's project (the manager's, for notifications)."""
     project = cast.project
+    # The project's weekly stand-up, run by its manager, meeting now with an action item.
+    standups = standup_objects(cast)
     return {
         "project": project.pk,
         "goal": GoalFactory(project=project).pk,
@@ -66,6 +69,9 @@ def api_rows(cast: Any) -> dict[str, int]:
         "readiness-gate": ReadinessGate.objects.create(
             launch=launch, title="Sales briefed", owner=cast.manager
         ).pk,
+        "standup-series": standups["series_pk"],
+        "standup-meeting": standups["meeting_pk"],
+        "standup-action-item": standups["standup_action_pk"],
     }
 
 
@@ -108,6 +114,14 @@ def create_bodies(cast: Any) -> dict[str, dict[str, Any]]:
             "launch": LaunchFactory(project=cast.project).pk,
             "title": "G",
             "owner": cast.manager.pk,
+        },
+        "standup-series": {
+            "name": "S",
+            "projects": [project],
+            "facilitator": cast.manager.pk,
+            "attendees": [cast.manager.pk],
+            "time_zone": "Europe/Berlin",
+            "starts_on": soon,
         },
     }
 
