@@ -10,6 +10,7 @@ marker.html (without the marker's text), escaped as the template would escape it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
@@ -27,11 +28,17 @@ STAGE_NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _classes(css: str) -> str:
+    """Class lists escaped once each: a few dozen distinct ones among thousands of items."""
+    return escape(css)
+
+
 def bands(items: Iterable[Band], tz: dt.tzinfo) -> SafeString:
     """The drawn bands, in order, described in the zone `tz`; those outside are left out."""
     return mark_safe(  # noqa: S308 - every value below is escaped
         "".join(
-            f'<span class="{escape(b.css)}" style="{b.place.style}" role="img"'
+            f'<span class="{_classes(b.css)}" style="{b.place.style}" role="img"'
             f' title="{escape(b.describe(tz))}">{STAGE_NAMES[b.stage]}</span>'
             for b in items
             if b.place
@@ -43,7 +50,7 @@ def markers(items: Iterable[Marker]) -> SafeString:
     """The drawn markers, in order, without their text beside them."""
     return mark_safe(  # noqa: S308 - every value below is escaped
         "".join(
-            f'<span class="{escape(m.css)}" style="{m.place.style}" role="img"'
+            f'<span class="{_classes(m.css)}" style="{m.place.style}" role="img"'
             f' title="{escape(m.description)}"><span class="marker-shape"></span></span>'
             for m in items
             if m.place

@@ -169,8 +169,9 @@ class Scale:
     home: dt.date
     tz: dt.tzinfo
 
-    @property
+    @functools.cached_property
     def days(self) -> int:
+        # Cached (a frozen dataclass still has a __dict__): at() divides by it per moment.
         return (self.end - self.start).days
 
     def at(self, moment: dt.datetime) -> float:
