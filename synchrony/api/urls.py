@@ -14,10 +14,10 @@ from synchrony.launches.api import (
     MilestoneViewSet,
     ReadinessGateViewSet,
 )
-from synchrony.performance import api as performance_api
+from synchrony.performance.api import MetricSampleViewSet
 from synchrony.planning.api import BudgetLineViewSet, ContentItemViewSet, TaskViewSet
 from synchrony.projects.api import GoalViewSet, ProjectViewSet
-from synchrony.reviews import api as reviews_api
+from synchrony.reviews.api import LessonViewSet, RetrospectiveItemViewSet, RetrospectiveViewSet
 from synchrony.standups.api import ActionItemViewSet, MeetingViewSet, StandupSeriesViewSet
 
 # /api/v1/ resources on the core (synchrony/api/base.py says how to add one).
@@ -36,19 +36,24 @@ router.register("standup-series", StandupSeriesViewSet, basename="standup-series
 router.register("standup-meetings", MeetingViewSet, basename="standup-meeting")
 router.register("standup-action-items", ActionItemViewSet, basename="standup-action-item")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("retrospectives", RetrospectiveViewSet, basename="retrospective")
+router.register("lessons", LessonViewSet, basename="lesson")
 
 app_name = "api"
 urlpatterns = [
     path("settings/api-tokens/", views.tokens, name="tokens"),
     path("settings/api-tokens/<int:token_pk>/revoke/", views.token_revoke, name="token-revoke"),
-    path("api/v1/metrics/samples/", performance_api.samples, name="metric-samples"),
-    path("api/v1/retrospectives/<int:retro_pk>/", reviews_api.retrospective, name="retrospective"),
+    # Resources on the core at the addresses (and names) they had before it.
+    path(
+        "api/v1/metrics/samples/",
+        MetricSampleViewSet.as_view({"get": "list", "post": "create"}),
+        name="metric-samples",
+    ),
     path(
         "api/v1/retrospectives/<int:retro_pk>/items/<uuid:item_pk>/",
-        reviews_api.retrospective_item,
+        RetrospectiveItemViewSet.as_view({"get": "retrieve"}),
         name="retrospective-item",
     ),
-    path("api/v1/lessons/", reviews_api.lessons, name="lessons"),
     # The schema and its docs are public, so a client can be generated before any token.
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(

@@ -28,14 +28,16 @@ from tests.factories import (
     GoalFactory,
     LaunchFactory,
     MilestoneFactory,
+    RetrospectiveFactory,
     TaskFactory,
 )
 from tests.standups.walk import standup_objects
 
 API_PUBLIC = {"api:schema", "api:docs", *(f"api:{route.name}" for route in router.urls)}
 # The workspace's own rows, in no project: every signed-in person reads them (channels,
-# on which every project plans its launches), so an outsider is no stranger to them.
-WORKSPACE_WIDE = {"channel"}
+# on which every project plans its launches; published lessons, which every project
+# learns from), so an outsider is no stranger to them.
+WORKSPACE_WIDE = {"channel", "lesson"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def api_rows(cast: Any) -> dict[str, int]:
         "standup-series": standups["series_pk"],
         "standup-meeting": standups["meeting_pk"],
         "standup-action-item": standups["standup_action_pk"],
+        "retrospective": RetrospectiveFactory(project=project).pk,
     }
 
 

@@ -211,7 +211,7 @@ def check_api(cast, scene) -> int:
     for user in (cast.manager, cast.contributor, cast.viewer, author):
         _, token = token_create(actor=user, name="anonymity check", read_only=True)
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-        data = client.get(reverse("api:retrospective", args=[retro.pk]) + "?author=1").json()
+        data = client.get(reverse("api:retrospective-detail", args=[retro.pk]) + "?author=1").json()
         for card in data["cards"]:
             for item in card["items"]:
                 if item["text"] == SECRET:

@@ -25,12 +25,11 @@ from tests.factories import (
 )
 
 # Answer without a session, by design: the shared report (a token in the URL) and the API
-# (a personal token in the header). tests/reviews covers both.
+# item (a personal token in the header; the router's retrospectives and lessons are in
+# tests/api/walk.py). tests/reviews covers both.
 REVIEWS_PUBLIC = {
     "reviews:report",
-    "api:retrospective",
     "api:retrospective-item",
-    "api:lessons",
 }
 
 
