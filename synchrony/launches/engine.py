@@ -856,10 +856,11 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     grace = _seconds("LAUNCH_SENDING_GRACE_SECONDS")
     found = {"refired": 0, "unsent": 0, "lost": 0, "retries": 0, "settled": 0}
 
-    # Armed, and the moment passed, but no firing task took it: prompt it again. Two
-    # prompts are harmless, the firing task takes the launch armed → firing only once.
+    # Armed, and the moment passed, but no firing task took it (the task is due a second
+    # before the moment and takes it at once): prompt it again. Two prompts are harmless,
+    # the firing task takes the launch armed → firing only once.
     for pk in Launch.objects.filter(
-        status=LaunchStatus.ARMED, go_live__lt=now - timedelta(seconds=2)
+        status=LaunchStatus.ARMED, go_live__lt=now - timedelta(seconds=1)
     ).values_list("pk", flat=True)[:BATCH]:
         fire_launch.delay(pk)
         found["refired"] += 1
