@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -49,8 +49,8 @@ urlpatterns = [
         MetricSampleViewSet.as_view({"get": "list", "post": "create"}),
         name="metric-samples",
     ),
-    path(
-        "api/v1/retrospectives/<int:retro_pk>/items/<uuid:item_pk>/",
+    re_path(
+        r"^api/v1/retrospectives/(?P<retro_pk>[^/]+)/items/(?P<item_pk>[^/]+)/$",
         RetrospectiveItemViewSet.as_view({"get": "retrieve"}),
         name="retrospective-item",
     ),

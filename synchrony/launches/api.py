@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -309,6 +309,20 @@ class LaunchGateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+@extend_schema_field({"type": "string", "pattern": WALL_TIME, "example": "09:30"})
+class WallTimeField(serializers.TimeField):
+    """A wall time, HH:MM or HH:MM:SS, in a zone named beside it (no offset of its own,
+    which is why it is no RFC 3339 `time`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M:%S")
+        kwargs.setdefault("input_formats", ["%H:%M", "%H:%M:%S"])
+        super().__init__(**kwargs)
+
+
 TIME_ZONE_HELP = "An IANA time zone, e.g. Europe/Berlin: the zone the launch is planned in."
 
 
@@ -323,9 +337,7 @@ class LaunchSerializer(ResourceSerializer):
     """
 
     local_date = serializers.DateField(help_text="The go-live date, as planned in `time_zone`.")
-    local_time = serializers.TimeField(
-        help_text="The go-live wall time (HH:MM or HH:MM:SS), as planned in `time_zone`."
-    )
+    local_time = WallTimeField(help_text="The go-live wall time, as planned in `time_zone`.")
     time_zone = serializers.CharField(
         max_length=64, validators=[validate_time_zone], help_text=TIME_ZONE_HELP
     )
@@ -528,7 +540,7 @@ class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
         return self._set_status(LaunchStatus.CANCELLED)
 
     @extend_schema(request=None, responses=ConflictSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def conflicts(self, request: Request, pk: str) -> Response:
         """What is wrong with its moment: same-channel launches within the channel's
         window, blackouts, a required gate due after go-live, a go-live outside the
@@ -538,7 +550,7 @@ class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
         return Response(ConflictSerializer(found, many=True).data)
 
     @extend_schema(request=None, responses=ProblemSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def readiness(self, request: Request, pk: str) -> Response:
         """What preflight would hold it for if it ran now: required gates not ready,
         activations without content, channels that could not send."""

@@ -12,19 +12,21 @@ Lookups go through the same selectors as the pages: what the caller cannot see i
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from synchrony.api.base import ApiViewSet, Listable
 from synchrony.api.filtering import IdFilter
+from synchrony.api.pagination import parse_id
 from synchrony.projects.selectors import projects_for_user
 from synchrony.reviews.forms import SearchForm
 from synchrony.reviews.models import LESSON_STAGES, Item, LaunchKind, Lesson, Phase, Retrospective
@@ -165,7 +167,7 @@ class RetrospectiveViewSet(Listable, ApiViewSet):
         return Response({"id": retro.pk, **retrospective_data(retro, self.user)})
 
 
-class ItemSerializer(serializers.Serializer):
+class RetrospectiveItemSerializer(serializers.Serializer):
     """One item of a retrospective's board."""
 
     id = serializers.UUIDField()
@@ -189,14 +191,28 @@ class RetrospectiveItemViewSet(ApiViewSet):
     """One item of a retrospective (read-only)."""
 
     versioned = False
-    serializer_class = ItemSerializer
+    serializer_class = RetrospectiveItemSerializer
     filter_backends: list[Any] = []
     pagination_class = None
 
-    @extend_schema(responses=ItemSerializer)
-    def retrieve(self, request: Request, retro_pk: int, item_pk: Any) -> Response:
-        retro = get_retrospective_for_user(self.user, retro_pk)
-        item = get_item_for_user(self.user, retro, item_pk)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("retro_pk", OpenApiTypes.INT, OpenApiParameter.PATH),
+            OpenApiParameter("item_pk", OpenApiTypes.UUID, OpenApiParameter.PATH),
+        ],
+        responses=RetrospectiveItemSerializer,
+    )
+    def retrieve(self, request: Request, retro_pk: str, item_pk: str) -> Response:
+        # The route takes anything in the ids' places, so junk is a 404 in JSON too.
+        retro_id = parse_id(retro_pk)
+        try:
+            item_id = uuid.UUID(item_pk)
+        except ValueError:
+            item_id = None
+        if retro_id is None or item_id is None:
+            raise Http404("No such item.")
+        retro = get_retrospective_for_user(self.user, retro_id)
+        item = get_item_for_user(self.user, retro, item_id)
         board = board_for(retro, self.user)
         if retro.phase == Phase.WRITE and item.card_key not in board.cards:
             # Hidden until the reveal, from everyone but its author (and an anonymous
@@ -244,6 +260,7 @@ class LessonSerializer(serializers.ModelSerializer):
         return data
 
 
+@extend_schema_serializer(many=False)  # the answer to a list: one object, not an array
 class LessonSearchSerializer(serializers.Serializer):
     """Published lessons matching the search, best match first (at most 50)."""
 

@@ -33,6 +33,7 @@ from synchrony.api.base import (
     Updatable,
 )
 from synchrony.api.filtering import IdFilter
+from synchrony.launches.api import WallTimeField
 from synchrony.projects.models import Project
 from synchrony.projects.selectors import Need, projects_for_user
 from synchrony.standups import agenda as agendas
@@ -93,6 +94,7 @@ class StandupSeriesSerializer(ResourceSerializer):
         required=False,
         help_text="Ids of the people invited (on its projects or in its team); at least one.",
     )
+    local_time = WallTimeField(required=False, help_text="The wall time in `time_zone` (09:30).")
     schedule = serializers.CharField(
         source="schedule_text", read_only=True, help_text="The schedule in words."
     )
@@ -124,7 +126,6 @@ class StandupSeriesSerializer(ResourceSerializer):
         extra_kwargs = {
             "cadence_weeks": {"help_text": "1: weekly; 2: every two weeks."},
             "weekday": {"help_text": "0 (Monday) to 6 (Sunday)."},
-            "local_time": {"help_text": "The wall time (HH:MM) in `time_zone`."},
             "time_zone": {"help_text": "An IANA time zone, e.g. Europe/Berlin."},
         }
 

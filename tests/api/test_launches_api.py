@@ -247,6 +247,8 @@ def test_a_spring_forward_wall_time_is_refused_with_the_nearest_times(cast, api)
         ({"local_date": "tomorrow"}, "local_date"),
         ({"local_time": "25:00"}, "local_time"),
         ({"local_time": 900}, "local_time"),
+        ({"local_time": "09:00:00.5"}, "local_time"),
+        ({"local_time": "09:00+02:00"}, "local_time"),
         ({"local_date": "2026-03-01"}, "local_time"),  # already passed
         ({"name": 42}, "name"),
         ({"name": ""}, "name"),

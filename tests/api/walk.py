@@ -20,6 +20,7 @@ from django.utils import timezone
 from synchrony.activity.models import Notification
 from synchrony.api.urls import router
 from synchrony.launches.models import ReadinessGate
+from synchrony.performance.models import MetricSample
 from tests.factories import (
     ActivationFactory,
     BudgetLineFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     ContentItemFactory,
     GoalFactory,
     LaunchFactory,
+    LessonFactory,
     MilestoneFactory,
     RetrospectiveFactory,
     TaskFactory,
@@ -74,7 +76,18 @@ def api_rows(cast: Any) -> dict[str, int]:
         "standup-series": standups["series_pk"],
         "standup-meeting": standups["meeting_pk"],
         "standup-action-item": standups["standup_action_pk"],
-        "retrospective": RetrospectiveFactory(project=project).pk,
+        "retrospective": (retro := RetrospectiveFactory(project=project)).pk,
+        # Rows for lists only (no route addresses them by id), so their answers are read.
+        "lesson": LessonFactory(retrospective=retro).pk,
+        "metric-sample": MetricSample.objects.create(
+            project=project,
+            channel=ChannelFactory(),
+            metric="leads",
+            date=timezone.localdate(),
+            source="api",
+            value="12.00",
+            updated_at=timezone.now(),
+        ).pk,
     }
 
 
