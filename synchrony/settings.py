@@ -59,10 +59,10 @@ STANDUP_AGENDA_LEAD_HOURS = env.float("STANDUP_AGENDA_LEAD_HOURS", 24.0)
 # Metric CSV files up to this size are accepted; bigger ones are refused before reading.
 METRICS_UPLOAD_MAX_BYTES = env.int("METRICS_UPLOAD_MAX_BYTES", 20_000_000)
 # The public API (/api/v1/): requests allowed per token and per user (all their tokens and
-# their session together), as "<count>/<second|minute|hour|day>".
+# their session together), as "<count>/<second|minute|hour|day>", or "off".
 _RATE = Regexp(
-    r"^[0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)$",
-    error="Give a rate such as 600/minute.",
+    r"^([0-9]+/(s|sec|second|m|min|minute|h|hour|d|day)|off)$",
+    error="Give a rate such as 600/minute, or off.",
 )
 API_THROTTLE_TOKEN = env.str("API_THROTTLE_TOKEN", "600/minute", validate=_RATE)
 API_THROTTLE_USER = env.str("API_THROTTLE_USER", "1200/minute", validate=_RATE)
@@ -226,14 +226,17 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "synchrony.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "synchrony.api.filtering.FilterBackend",
         "synchrony.api.filtering.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "synchrony.api.throttling.TokenRateThrottle",
         "synchrony.api.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_TOKEN, "user": API_THROTTLE_USER},
+    "DEFAULT_THROTTLE_RATES": {
+        scope: None if rate == "off" else rate
+        for scope, rate in (("token", API_THROTTLE_TOKEN), ("user", API_THROTTLE_USER))
+    },
     "EXCEPTION_HANDLER": "synchrony.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "synchrony.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -22,3 +22,8 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, an address that matches nothing (or a crash) answers in the API's error body.
+handler400 = "synchrony.api.errors.bad_request"
+handler404 = "synchrony.api.errors.page_not_found"
+handler500 = "synchrony.api.errors.server_error"

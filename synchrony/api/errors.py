@@ -14,7 +14,8 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -145,3 +146,35 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # {"detail": …}; they keep it beside the common body until they move onto it.
         response.data["detail"] = legacy["detail"]
     return response
+
+
+# Django's handlers for what happens outside any view (synchrony/urls.py): under /api/,
+# an address that matches no route, or a crash, still answers in the one error body.
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(
+            error_body("not_found", "No such address in the API; /api/docs/ lists them all."),
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side (it is logged)."),
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -6,10 +6,12 @@ own generic views are being defined, so this module must not import them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django_filters import rest_framework as filters
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
@@ -29,6 +31,32 @@ class IdFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter, with every moment given in a query read as UTC before it is used.
+
+    A moment's offset is the client's to choose (-18:17 parses), but PostgreSQL takes
+    offsets up to ±15:59 only; in UTC every valid moment is fine, and one that leaves
+    the calendar in UTC (9999-12-31T23:00-05:00) is a 400 naming the parameter.
+    """
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        cleaned = filterset.form.cleaned_data
+        for name, value in cleaned.items():
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                try:
+                    cleaned[name] = value.astimezone(dt.UTC)
+                except OverflowError:
+                    raise exceptions.ValidationError(
+                        {name: ["This moment is outside the calendar once read as UTC."]}
+                    ) from None
+        return filterset.qs
 
 
 class OrderingFilter(drf_filters.OrderingFilter):

@@ -8,6 +8,7 @@ and the test client, before CSRF checking would parse a multipart upload.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,14 @@ def refusal(size: int) -> str:
     return MESSAGE.format(size=size / 1_000_000, limit=_limit() / 1_000_000)
 
 
+def _answer(path: str, size: int) -> tuple[str, bytes]:
+    """The 413's content type and body: the API's error body under /api/, else text."""
+    if path.startswith("/api/"):
+        body = {"code": "too_large", "message": refusal(size), "errors": {}}
+        return "application/json", json.dumps(body).encode()
+    return "text/plain; charset=utf-8", refusal(size).encode()
+
+
 def _length(value: str | bytes | None) -> int:
     try:
         return int(value or 0)
@@ -42,7 +51,8 @@ class BodyLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         size = _length(request.META.get("CONTENT_LENGTH"))
         if size > _limit():
-            response = HttpResponse(refusal(size), status=413, content_type="text/plain")
+            content_type, body = _answer(request.path, size)
+            response = HttpResponse(body, status=413, content_type=content_type)
             response["Connection"] = "close"
             return response
         return self.get_response(request)
@@ -59,13 +69,13 @@ def limit_body(app: ASGIApp) -> ASGIApp:
             headers = dict(scope.get("headers") or [])
             size = _length(headers.get(b"content-length"))
             if size > _limit():
-                body = refusal(size).encode()
+                content_type, body = _answer(scope.get("path", ""), size)
                 await send(
                     {
                         "type": "http.response.start",
                         "status": 413,
                         "headers": [
-                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-type", content_type.encode()),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close"),
                         ],

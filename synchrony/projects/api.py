@@ -108,8 +108,8 @@ class ProjectSerializer(ResourceSerializer):
 class ProjectCreateSerializer(ProjectSerializer):
     """A new project is owned (and managed) by whoever creates it."""
 
-    class Meta(ProjectSerializer.Meta):
-        read_only_fields = [*ProjectSerializer.Meta.read_only_fields, "owner"]
+    # Declared again: Meta.read_only_fields does not reach a declared field.
+    owner = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
 class TransitionSerializer(StrictSerializer):

@@ -3,6 +3,7 @@ strict bodies and queries, pagination, throttling and the schema."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -198,7 +199,9 @@ def test_unknown_and_read_only_fields_are_refused_by_name(cast, api):
         "titel": ["Unknown field."],
         "version": ["Read-only: it cannot be set in this request."],
     }
-    # The project of a row is set when it is created, never moved by an edit.
+    # A new project is its creator's; the project of a row never moves by an edit.
+    response = api.manager.post("/api/v1/projects/", {"name": "P", "owner": cast.viewer.pk})
+    assert_error(response, 400, "invalid", "owner")
     assert_error(
         api.manager.patch(task_url(task), {"project": 1}, if_match=1), 400, "invalid", "project"
     )
@@ -257,6 +260,16 @@ def test_a_huge_body_is_413_before_it_is_read(cast, api, settings):
     assert not Task.objects.exists()
 
 
+def test_a_body_over_the_site_wide_limit_is_refused_in_the_api_error_body(cast, api, settings):
+    settings.MAX_REQUEST_BYTES = 100
+    response = api.manager.post("/api/v1/tasks/", {"project": cast.project.pk, "title": "x" * 200})
+    assert_error(response, 413, "too_large")
+    # Pages keep their plain answer.
+    page = client_for(cast.manager).post("/projects/new/", {"name": "x" * 200})
+    assert page.status_code == 413 and page["Content-Type"].startswith("text/plain")
+    assert not Task.objects.exists()
+
+
 def test_only_json_is_read_and_served(cast, api):
     response = api.manager.post(
         "/api/v1/tasks/", "title=T", content_type="application/x-www-form-urlencoded"
@@ -275,6 +288,23 @@ def test_an_id_that_is_no_id_is_a_json_404(cast, api, junk):
     assert body["message"] == "No such task."
 
 
+def test_an_api_address_that_matches_nothing_is_a_json_404(cast, api):
+    for client in (api.manager, api.anonymous):
+        body = assert_error(client.get("/api/v1/no-such-thing/"), 404, "not_found")
+        assert "/api/docs/" in body["message"]
+    page = client_for(cast.manager).get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_under_api_answers_in_the_error_body(rf):
+    from synchrony.api.errors import server_error
+
+    response = server_error(rf.get("/api/v1/tasks/"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["code"] == "server_error"
+    assert server_error(rf.get("/projects/"))["Content-Type"].startswith("text/html")
+
+
 def test_lists_are_paginated_and_page_size_is_bounded(cast, api):
     TaskFactory.create_batch(5, project=cast.project)
     page = api.manager.get("/api/v1/tasks/", {"page_size": 2, "page": 2}).json()
@@ -291,6 +321,7 @@ def test_bad_filters_and_ordering_are_400_naming_the_parameter(cast, api):
         ({"due_from": "2026-13-01"}, "due_from"),
         ({"updated_since": "yesterday"}, "updated_since"),
         ({"updated_since": "2026-01-01T00:00:00+25:00"}, "updated_since"),
+        ({"updated_since": "9999-12-31T23:00:00-05:00"}, "updated_since"),
         ({"status": "exploded"}, "status"),
         ({"project": "abc"}, "project"),
         ({"project": str(2**64)}, "project"),
@@ -299,6 +330,14 @@ def test_bad_filters_and_ordering_are_400_naming_the_parameter(cast, api):
     ):
         body = assert_error(api.manager.get("/api/v1/tasks/", params), 400, "invalid", name)
         assert not body["message"].startswith("Not saved"), body
+
+
+def test_a_moment_with_any_valid_offset_filters_as_utc(cast, api):
+    """PostgreSQL takes offsets up to ±15:59; a query's moment is read as UTC first."""
+    TaskFactory(project=cast.project)
+    for since, count in (("2000-01-01T00:00:00-18:17", 1), ("3660-10-09T06:54:12+18:00", 0)):
+        response = api.manager.get("/api/v1/tasks/", {"updated_since": since})
+        assert response.status_code == 200 and response.json()["count"] == count, since
 
 
 def test_ordering_by_an_offered_field(cast, api):
@@ -347,6 +386,14 @@ def test_a_user_over_the_rate_of_all_their_tokens_gets_429(cast, settings):
     assert second.get("/api/v1/projects/").status_code == 200
     assert_error(first.get("/api/v1/projects/"), 429, "throttled")
     cache.delete(f"throttle_user_{cast.viewer.pk}")
+
+
+def test_a_malformed_rate_stops_start_up_naming_the_variable():
+    from tests.test_settings import PROD, run
+
+    result = run(["check"], **{**PROD, "API_THROTTLE_TOKEN": "fast"})
+    assert result.returncode != 0 and "API_THROTTLE_TOKEN" in result.stderr
+    assert run(["check"], **{**PROD, "API_THROTTLE_USER": "off"}).returncode == 0
 
 
 # ── Schema and docs ───────────────────────────────────────────────────────────
