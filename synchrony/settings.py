@@ -66,8 +66,9 @@ _RATE = Regexp(
 )
 API_THROTTLE_TOKEN = env.str("API_THROTTLE_TOKEN", "600/minute", validate=_RATE)
 API_THROTTLE_USER = env.str("API_THROTTLE_USER", "1200/minute", validate=_RATE)
-# A body larger than this is refused by /api/v1/ resources (413) before it is read.
-API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 1_000_000)
+# A body larger than this is refused by /api/v1/ resources (413) before it is read; a
+# batch of 10,000 metric samples is about 1.5 MB.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", 2_500_000)
 # An outbound webhook endpoint is disabled (and its owner told) after this many
 # deliveries in a row failed for good.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)

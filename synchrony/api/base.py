@@ -188,6 +188,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     # Set by @action(..., if_match=True) on an action that changes a versioned row.
     if_match: bool = False
     create_serializer_class: ClassVar[type[serializers.BaseSerializer] | None] = None
+    # A body larger than this is 413 before it is read; None: API_MAX_BODY_BYTES.
+    max_body_bytes: ClassVar[int | None] = None
     # Anything in the id's place reaches fetch(), which answers 404 in JSON for junk.
     lookup_value_regex = r"[^/]+"
 
@@ -207,7 +209,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.API_MAX_BODY_BYTES
+        limit = self.max_body_bytes or settings.API_MAX_BODY_BYTES
         if length > limit:
             raise RequestTooLarge(
                 f"This request body is {length:,} bytes; at most {limit:,} are accepted."
