@@ -317,11 +317,12 @@ class ApiViewSet(viewsets.GenericViewSet):
             }
             for event in error.events
         ]
-        who = "; ".join(
-            f"{c['by'] or 'someone'} {c['verb']} it"
-            + (f" ({', '.join(f['label'] for f in c['fields'].values())})" if c["fields"] else "")
-            for c in changes
-        )
+        said = []
+        for event in error.events:
+            fields = ", ".join(c["label"] for c in event.changes.values())
+            what = f" ({fields})" if fields else ""
+            said.append(f"{event.actor or 'someone'} {event.verb} it{what}")
+        who = "; ".join(said)
         noun = current._meta.verbose_name
         message = (
             f"Not saved: this {noun} is at version {current.version}"
