@@ -16,6 +16,8 @@ from synchrony.accounts.models import User
 from synchrony.projects.models import Membership, Project, Role
 from tests.factories import ProjectFactory, UserFactory
 
+SESSION_STARTED = pytest.StashKey[float]()
+
 
 @dataclass
 class Cast:
@@ -26,6 +28,19 @@ class Cast:
     contributor: User
     viewer: User
     outsider: User
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[SESSION_STARTED] = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say how many cases the Schemathesis run (tests/api/test_schemathesis.py) sent, when it
+    ran in this session (in whichever worker): the closing note of issue 8 reports it."""
+    report = Path(config.rootpath) / "var" / "schemathesis-cases.txt"
+    started = config.stash.get(SESSION_STARTED, None)
+    if started is not None and report.exists() and report.stat().st_mtime >= started:
+        terminalreporter.write_line(report.read_text().splitlines()[0])
 
 
 @pytest.fixture(scope="session", autouse=True)
