@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "synchrony.api.authentication.WritableToken",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["synchrony.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "synchrony.api.pagination.Pagination",
     "PAGE_SIZE": 50,

@@ -238,7 +238,18 @@ def test_wrong_types_and_values_are_400_at_the_field_and_nothing_is_saved(cast, 
 
 @pytest.mark.parametrize(
     "raw",
-    ["{", "[1, 2]", "null", "42", '"text"', '{"title": NaN}', b"\xff\xfe", '{"title": "\\ud800"}'],
+    [
+        "{",
+        "[1, 2]",
+        "null",
+        "42",
+        '"text"',
+        '{"title": NaN}',
+        b"\xff\xfe",
+        '{"title": "\\ud800"}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"title": ' + "[" * 5000 + "]" * 5000 + "}",
+    ],
 )
 def test_malformed_bodies_are_400(cast, api, raw):
     response = api.manager.post("/api/v1/tasks/", raw)
