@@ -97,6 +97,9 @@ def etag(version: int) -> str:
 
 
 MAX_NAMED = 20  # problems named in one answer: a body of junk gets a bounded reply
+# Ids in one list field (depends_on, channels): each is looked up, so a body of 100,000
+# ids must not become 100,000 queries.
+MAX_RELATED = 500
 
 
 def refuse_strays(fields: Mapping[str, serializers.Field], data: Any) -> None:
@@ -116,6 +119,12 @@ def refuse_strays(fields: Mapping[str, serializers.Field], data: Any) -> None:
             problems[str(key)] = ["Read-only: it cannot be set in this request."]
         elif isinstance(field, serializers.CharField) and not isinstance(value, str | None):
             problems[str(key)] = [f"Expected text, got {type(value).__name__}."]
+        elif (
+            isinstance(field, serializers.ManyRelatedField)
+            and isinstance(value, list)
+            and len(value) > MAX_RELATED
+        ):
+            problems[str(key)] = [f"At most {MAX_RELATED} ids; got {len(value):,}."]
         if len(problems) >= MAX_NAMED:
             break
     if problems:

@@ -257,6 +257,13 @@ def test_malformed_bodies_are_400(cast, api, raw):
     assert not Task.objects.exists()
 
 
+def test_a_list_of_ids_is_bounded_before_any_is_looked_up(cast, api):
+    body = {"project": cast.project.pk, "title": "T", "depends_on": list(range(1, 502))}
+    response = api.manager.post("/api/v1/tasks/", body)
+    assert_error(response, 400, "invalid", "depends_on")
+    assert response.json()["errors"]["depends_on"] == ["At most 500 ids; got 501."]
+
+
 def test_a_nul_in_text_is_refused_not_a_database_error(cast, api):
     response = api.manager.post("/api/v1/tasks/", {"project": cast.project.pk, "title": "a\x00b"})
     assert_error(response, 400, "invalid", "title")
