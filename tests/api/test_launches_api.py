@@ -532,3 +532,19 @@ def test_a_closed_project_is_read_only_over_the_api(cast, api):
     assert api.manager.get(url("launches", launch.pk)).status_code == 200
     assert_error(api.manager.patch(url("launches", launch.pk), {"name": "x"}, if_match=1), 403)
     assert_error(api.manager.post(url("launches"), launch_body(cast)), 403)
+
+
+def test_the_channel_owner_ticks_off_a_manual_step_even_as_a_viewer(cast, api):
+    launch = LaunchFactory(project=cast.project, status=LaunchStatus.FIRING)
+    mine = ActivationFactory(launch=launch, channel=ChannelFactory(owner=cast.viewer))
+    theirs = ActivationFactory(launch=launch, channel=ChannelFactory(owner=cast.manager))
+    Activation.objects.update(state="waiting")
+    assert_error(api.viewer.post(url("activations", theirs.pk, "done")), 403, "permission_denied")
+    assert_error(api.contributor.post(url("activations", mine.pk, "done")), 403)
+    assert_error(api.read_only.post(url("activations", theirs.pk, "done")), 403)
+    done = api.viewer.post(url("activations", mine.pk, "done"))
+    assert done.status_code == 200, done.json()
+    assert done.json()["state"] == "done" and done.json()["done_by"] == cast.viewer.pk
+    again = api.viewer.post(url("activations", mine.pk, "done"))
+    assert "nothing to tick off" in assert_error(again, 400, "invalid")["message"]
+    assert Activation.objects.get(pk=theirs.pk).state == "waiting"
