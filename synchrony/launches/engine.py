@@ -24,12 +24,14 @@ never causes a lost or doubled activation.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -489,6 +491,27 @@ def _mark_sending(activations: list[Activation], *, number: int, now: datetime) 
         )
 
 
+_collection_held = 0
+_collection_lock = threading.Lock()
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """No garbage collection (which stops every thread) while any launch in this process
+    is between its last second and its last write; collected as usual afterwards."""
+    global _collection_held
+    with _collection_lock:
+        _collection_held += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _collection_lock:
+            _collection_held -= 1
+            if not _collection_held:
+                gc.enable()
+
+
 def _send_all(
     jobs: list[tuple[Activation, int, Send]],
     *,
@@ -510,12 +533,13 @@ def _send_all(
     go, written = threading.Event(), threading.Semaphore(0)
     with ThreadPoolExecutor(max_workers=min(64, len(jobs))) as pool:
         futures = {pool.submit(_timed, send, go=go, written=written): (a, n) for a, n, send in jobs}
-        _sleep_until(at)
-        go.set()
-        deadline = time.monotonic() + WRITE_WAIT_SECONDS
-        for _ in jobs:
-            if not written.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                break
+        with _no_collection():
+            _sleep_until(at)
+            go.set()
+            deadline = time.monotonic() + WRITE_WAIT_SECONDS
+            for _ in jobs:
+                if not written.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    break
         meanwhile()  # e.g. manual steps, while the requests are in flight
         for future in as_completed(futures):
             activation, number = futures[future]

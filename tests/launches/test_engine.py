@@ -440,3 +440,17 @@ def test_the_sweeper_sends_what_a_dead_firing_task_never_marked(cast, receiver):
     assert Activation.objects.get(channel=manual).state == ActivationState.WAITING
     engine.deliver(automated.pk)
     assert receiver.keys() == {automated.idempotency_key: 1}
+
+
+def test_no_collection_while_any_launch_is_at_its_moment():
+    """Launches overlapping in one worker: collection resumes only after the last."""
+    import gc
+
+    assert gc.isenabled()
+    first, second = engine._no_collection(), engine._no_collection()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
