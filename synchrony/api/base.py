@@ -37,8 +37,9 @@ Adding a resource
 
 3. Register it in ``synchrony/api/urls.py``:
    ``router.register("milestones", MilestoneViewSet, basename="milestone")``.
-   It then appears in /api/schema/ and /api/docs/, and tests/api/test_schemathesis.py
-   exercises it (seed a row of it there).
+   It then appears in /api/schema/ and /api/docs/. Give it a row in tests/api/walk.py
+   (``api_rows``) and a valid create body (``create_bodies``): the API's permission
+   walk, bad-input walk and Schemathesis run (tests/api/) then cover it.
 
 What the core does for every resource
 -------------------------------------
@@ -48,8 +49,10 @@ What the core does for every resource
 - Lookups go through ``fetch`` (the app's selector): what the caller may not see is 404,
   what they see but may not change is 403. Ids that are not positive integers are 404.
 - Optimistic concurrency (``versioned = True``): the representation answers with
-  ``ETag: "<version>"``; PUT, PATCH, DELETE (and an ``@action(..., if_match=True)``)
-  need ``If-Match`` (428 without it); a stale one is 412 with the current representation.
+  ``ETag: "<version>"``; PUT, PATCH and DELETE need ``If-Match`` (428 without it); a
+  stale one is 412 with the current representation. An action that changes the row is
+  declared ``@action(..., if_match=True)`` (so the schema says so) and calls
+  ``expected_version()`` and ``check_version()`` itself before its service.
   ``perform_update`` gets the version to hand to the service, which re-checks it under a
   row lock (raising StaleEdit, also 412).
 - Errors, from DRF, Django or a service, have one body (synchrony/api/errors.py).
