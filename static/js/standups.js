@@ -100,8 +100,10 @@
   // for the swap to settle, in order.
   let busy = false;
   const queue = [];
+  let writing = false; // n, d or a is waiting in the queue: keys typed meanwhile follow it
   const drain = () => {
     busy = false;
+    writing = false;
     while (queue.length && !busy) queue.shift()();
   };
   const later = (action) => (busy ? queue.push(action) : action());
@@ -141,11 +143,50 @@
       }
       return;
     }
+    // Typed right after n, d or a while a swap is settling: the field is not focused yet,
+    // so the keys wait in the queue too and land in it, in order, instead of being lost
+    // (or taken for shortcuts).
+    if (writing && busy && !event.ctrlKey && (event.key.length === 1 || event.key === "Backspace")) {
+      event.preventDefault();
+      const key = event.key;
+      queue.push(() => {
+        const field = document.activeElement;
+        if (!typing(field) || field.setRangeText === undefined) return;
+        if (key === "Backspace") {
+          const from = field.selectionStart === field.selectionEnd ? Math.max(0, field.selectionStart - 1) : field.selectionStart;
+          field.setRangeText("", from, field.selectionEnd, "end");
+        } else {
+          field.setRangeText(key, field.selectionStart, field.selectionEnd, "end");
+        }
+      });
+      return;
+    }
     if (event.ctrlKey || !(event.key in SHORTCUTS)) return;
     // Arrows on a radio button choose between note and decision, as they always do.
     if (event.key.startsWith("Arrow") && target.matches?.("input[type=radio]")) return;
     event.preventDefault();
+    if (busy && "nda".includes(event.key)) writing = true;
     later(SHORTCUTS[event.key]);
+  });
+
+  // A note sent with Ctrl+Enter leaves the focus in its field, and the next one is often
+  // typed before the answer comes. The field is emptied as the note is sent (htmx has
+  // read the values by then), and the fresh form in the answer replaces it only if
+  // nothing new was typed meanwhile; a refused note comes back with its text and errors.
+  let sent = "";
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const body = event.detail.elt?.id === "note-form" && document.getElementById("note-body");
+    if (body) { sent = body.value; body.value = ""; }
+  });
+  // No answer at all (the network): the note comes back into an empty field.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.detail.elt?.id !== "note-form" || event.detail.xhr?.status) return;
+    const body = document.getElementById("note-body");
+    if (body && !body.value) body.value = sent;
+  });
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    if (event.detail.target?.id !== "note-form") return;
+    if (document.getElementById("note-body")?.value) event.preventDefault();
   });
 
   // ── Focus across swaps: back to the field or tick the facilitator was on; after

@@ -277,6 +277,57 @@ def test_two_facilitators_on_one_note_see_the_conflict_and_lose_nothing(
     assert (note.body, note.version) == ("Agreed: ship on Friday", 2)
 
 
+def test_what_is_typed_while_a_note_is_on_its_way_is_kept(live_server, page_for, cast):
+    """A fast facilitator types the next note before the last one's answer comes: held
+    here at the browser's network layer, so the answer comes after the typing."""
+    from synchrony.standups import services
+
+    today = timezone.localdate()
+    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
+    meeting = services.upcoming_meeting(series=series, now=timezone.now())
+    services.meeting_start(actor=cast.manager, meeting=meeting)
+    page = page_for(cast.manager)
+    page.goto(f"{live_server.url}/standups/meetings/{meeting.pk}/run/?section=actions")
+    wait_for_htmx(page)
+    held = []
+    page.route(
+        f"**/standups/meetings/{meeting.pk}/notes/",
+        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    )
+
+    def answer_held() -> None:
+        page.wait_for_function("() => document.querySelector('#note-form.htmx-request')")
+        held.pop().continue_()
+
+    # Ctrl+Enter keeps the focus in the field; the next note is typed at once.
+    page.fill("#note-body", "Partner pricing is still open.")
+    page.keyboard.press("Control+Enter")
+    page.keyboard.type("Legal reviews the terms")
+    answer_held()
+    expect(page.locator("#notes")).to_contain_text("Partner pricing is still open.")
+    expect(page.locator("#note-body")).to_have_value("Legal reviews the terms")
+
+    # Add with the button, then d for a decision and its words, before the answer.
+    page.locator("#note-form").get_by_role("button", name="Add").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("d")
+    page.keyboard.type("We quote list price until legal answers.")
+    answer_held()
+    expect(page.locator("#notes")).to_contain_text("Legal reviews the terms")
+    expect(page.locator("#note-body")).to_have_value("We quote list price until legal answers.")
+    expect(page.locator("#note-kind-decision")).to_be_checked()
+    page.keyboard.press("Control+Enter")
+    answer_held()
+    expect(page.locator("#notes .pill", has_text="Decision")).to_have_count(1)
+    expect(page.locator("#note-body")).to_have_value("")
+    bodies = set(MeetingNote.objects.filter(meeting=meeting).values_list("body", flat=True))
+    assert bodies == {
+        "Partner pricing is still open.",
+        "Legal reviews the terms",
+        "We quote list price until legal answers.",
+    }
+
+
 def test_two_facilitators_of_a_team_stand_up_see_each_others_work_live(
     asgi_server, new_context, cast
 ):
