@@ -26,10 +26,10 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
@@ -69,14 +69,6 @@ schema = schemathesis.openapi.from_wsgi(
     "/api/schema/",
     get_wsgi_application(),
     headers={"Accept": "application/vnd.oai.openapi+json"},
-    config=SchemathesisConfig.from_dict(
-        {
-            # Valid and invalid requests, generated; the "coverage" phase (every boundary
-            # value of every field) would take minutes over this many operations.
-            "generation": {"mode": "all", "max-examples": MAX_EXAMPLES},
-            "phases": {"coverage": {"enabled": False}},
-        }
-    ),
 )
 # The rows and token of the running test (each operation is a test of its own).
 SEEDED: dict[str, Any] = {}
@@ -151,20 +143,35 @@ def _record_cases():
     print("\n" + line)
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    database=None,  # no example database in the repository
-    suppress_health_check=list(HealthCheck),
-)
-def test_the_api_against_its_schema(case, seeded):
+# One test per operation, with ids of their own (so pytest-xdist tells them apart).
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_the_api_against_its_schema(operation, seeded):
     STARTED[:] = STARTED or [time.monotonic()]
-    CASES[f"{case.method} {case.path}"] += 1
-    if case.method in UNSAFE:
-        # Every write a service makes is recorded as an activity event.
-        before = ActivityEvent.objects.count()
-        anonymous = case.call(headers={"Authorization": ""})
-        assert anonymous.status_code == 401, (case.method, case.path, anonymous.status_code)
-        assert ActivityEvent.objects.count() == before
-    case.call_and_validate(headers={"Authorization": f"Bearer {seeded['token']}"}, checks=CHECKS)
+    token = seeded["token"]
+
+    @given(
+        case=st.one_of(
+            operation.as_strategy(GenerationMode.POSITIVE),
+            operation.as_strategy(GenerationMode.NEGATIVE),
+        )
+    )
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,  # no example database in the repository
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case: Any) -> None:
+        CASES[operation.label] += 1
+        if case.method in UNSAFE:
+            # Every write a service makes is recorded as an activity event.
+            before = ActivityEvent.objects.count()
+            anonymous = case.call(headers={"Authorization": ""})
+            assert anonymous.status_code == 401, (case.method, case.path, anonymous.status_code)
+            assert ActivityEvent.objects.count() == before
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+    check()
