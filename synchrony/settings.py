@@ -245,8 +245,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Synchrony API",
     "DESCRIPTION": (
-        "Projects through five stages, their goals, tasks, content, budget and milestones, "
-        "and your notifications. Authenticate with a personal token "
+        "Projects through five stages, their goals, tasks, content, budget and milestones; "
+        "channels, coordinated launches with their activations and readiness gates; "
+        "stand-ups and their agendas; metric samples; retrospectives and lessons; and your "
+        "notifications. Authenticate with a personal token "
         "(`Authorization: Bearer syn_…`). Every editable row has an ETag; send it back in "
         "If-Match to change it. Errors have one body: `code`, `message`, `errors`."
     ),
