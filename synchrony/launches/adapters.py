@@ -13,13 +13,11 @@ import contextlib
 import datetime as dt
 import email.utils
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Literal
 
-import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -103,25 +101,6 @@ def encoded_payload(activation: Activation) -> bytes:
     return json.dumps(payload(activation), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-_client: httpx.Client | None = None
-_client_lock = threading.Lock()
-
-
-def http() -> httpx.Client:
-    """One httpx client per process for ordinary outbound calls (not launch sends, which
-    go through `Wire`). Redirects are not followed: one could lead to an address
-    check_url refuses."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            _client = httpx.Client(
-                follow_redirects=False,
-                limits=httpx.Limits(max_connections=100, keepalive_expiry=60),
-                headers={"user-agent": "Synchrony"},
-            )
-        return _client
-
-
 def _retry_after(value: str | None) -> float | None:
     value = (value or "").strip()
     if not value:
@@ -147,8 +126,19 @@ def classify_answer(code: int, retry_after: str | None, text: str) -> Result:
     return Result("failed", code, excerpt)
 
 
-def classify(response: httpx.Response) -> Result:
-    return classify_answer(response.status_code, response.headers.get("retry-after"), response.text)
+def signed_headers(
+    message_id: str, at: dt.datetime, body: bytes, secrets: list[str]
+) -> dict[str, str]:
+    """Standard Webhooks headers: the id (constant across retries), the moment, and one
+    signature per secret (during a rotation both go out; receivers accept either)."""
+    return {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": " ".join(
+            Webhook(secret).sign(message_id, at, body.decode()) for secret in secrets
+        ),
+    }
 
 
 def checked(url: str) -> Result | None:
@@ -181,7 +171,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Send
         except UnsafeURL as error:
             failed.append(Result("failed", error=str(error)))
         except OSError as error:
-            failed.append(_unanswered(error, timeout))
+            failed.append(unanswered(error, timeout))
 
     def answer() -> Result:
         if failed:
@@ -189,13 +179,13 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Send
         try:
             reply = wire.answer()
         except (OSError, HTTPException) as error:
-            return _unanswered(error, timeout)
+            return unanswered(error, timeout)
         return classify_answer(reply.status, reply.headers.get("retry-after"), reply.text)
 
     return Send(answer=answer, write=write, ready=ready)
 
 
-def _unanswered(error: Exception, timeout: float) -> Result:
+def unanswered(error: Exception, timeout: float) -> Result:
     if isinstance(error, TimeoutError):
         return Result("retry", error=f"No answer within {timeout:g} s.")
     return Result("retry", error=f"{type(error).__name__}: {error}"[:500])
@@ -247,14 +237,7 @@ class WebhookAdapter(Adapter):
         # Signed for the moment it goes out (receivers allow minutes of tolerance), so at
         # the moment there is nothing left to compute: sends leave closer together.
         at = at.replace(microsecond=0)
-        signers = [Webhook(s) for s in channel.signing_secrets(at)]
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": key,
-            "webhook-timestamp": str(int(at.timestamp())),
-            # During a secret rotation both signatures go out; receivers accept either.
-            "webhook-signature": " ".join(w.sign(key, at, body.decode()) for w in signers),
-        }
+        headers = signed_headers(key, at, body, channel.signing_secrets(at))
         return post(url, body, headers, timeout)
 
 

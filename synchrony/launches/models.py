@@ -39,7 +39,33 @@ def new_idempotency_key() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
-class Channel(models.Model):
+class RotatingSecret:
+    """A Standard Webhooks signing secret that can be rotated: the previous one stays
+    valid for SECRET_GRACE, and meanwhile every delivery carries both signatures, so the
+    receiver switches over without dropping one. For a model with `signing_secret`,
+    `previous_secret` and `previous_secret_until`."""
+
+    SECRET_GRACE = dt.timedelta(hours=24)
+    signing_secret: str
+    previous_secret: str
+    previous_secret_until: dt.datetime | None
+
+    def signing_secrets(self, now: dt.datetime) -> list[str]:
+        """The current secret, and the previous one while its grace lasts."""
+        keep_previous = self.previous_secret and (
+            self.previous_secret_until is None or self.previous_secret_until > now
+        )
+        return [self.signing_secret] + ([self.previous_secret] if keep_previous else [])
+
+    def rotate_secret(self, now: dt.datetime) -> None:
+        """A new secret, saved; rotating again within the grace drops the oldest."""
+        self.previous_secret = self.signing_secret
+        self.previous_secret_until = now + self.SECRET_GRACE
+        self.signing_secret = new_signing_secret()
+        self.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])  # type: ignore[attr-defined]
+
+
+class Channel(RotatingSecret, models.Model):
     """A place a launch goes out on. Its owner is accountable when an activation fails."""
 
     name = models.CharField(max_length=80, unique=True)
@@ -105,12 +131,6 @@ class Channel(models.Model):
             raise ValidationError({"endpoint_url": "A webhook or Slack channel needs a URL."})
         if self.adapter == AdapterKind.EMAIL and not self.recipients.strip():
             raise ValidationError({"recipients": "An e-mail channel needs recipients."})
-
-    def signing_secrets(self, now: dt.datetime) -> list[str]:
-        keep_previous = self.previous_secret and (
-            self.previous_secret_until is None or self.previous_secret_until > now
-        )
-        return [self.signing_secret] + ([self.previous_secret] if keep_previous else [])
 
 
 class Blackout(models.Model):

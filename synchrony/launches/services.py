@@ -33,7 +33,6 @@ from synchrony.launches.models import (
     LaunchStatus,
     Milestone,
     ReadinessGate,
-    new_signing_secret,
 )
 from synchrony.lib.wall_time import NonexistentTime, resolve
 from synchrony.webhooks.events import emit, launch_event
@@ -314,7 +313,6 @@ def milestone_delete(*, actor: User, milestone: Milestone) -> None:
 # ── Channels ──────────────────────────────────────────────────────────────────
 
 CHANNEL_SETTINGS = ("adapter", "endpoint_url", "recipients", "timeout_seconds", "max_attempts")
-SECRET_GRACE = dt.timedelta(hours=24)
 
 
 def check_channel(channel: Channel) -> None:
@@ -400,10 +398,7 @@ def channel_rotate_secret(*, actor: User, channel: Channel) -> Channel:
     now = timezone.now()
     with transaction.atomic():
         current = Channel.objects.select_for_update().get(pk=channel.pk)
-        current.previous_secret = current.signing_secret
-        current.previous_secret_until = now + SECRET_GRACE
-        current.signing_secret = new_signing_secret()
-        current.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])
+        current.rotate_secret(now)
         # The secrets themselves never go into the log.
         record_event(
             actor=actor,

@@ -8,7 +8,6 @@ stored as the exact bytes sent, so every attempt carries the same signature inpu
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from synchrony.launches.models import new_idempotency_key, new_signing_secret
+from synchrony.launches.models import RotatingSecret, new_idempotency_key, new_signing_secret
 
 
 class EventType(models.TextChoices):
@@ -39,7 +38,7 @@ class EventType(models.TextChoices):
 SUBSCRIBABLE = [(value, label) for value, label in EventType.choices if value != EventType.TEST]
 
 
-class Endpoint(models.Model):
+class Endpoint(RotatingSecret, models.Model):
     """A URL another system listens on, and the events it wants.
 
     Its owner is told when it is disabled after repeated failures. The signing secret is
@@ -97,13 +96,6 @@ class Endpoint(models.Model):
             errors["owner"] = "The owner must be an active admin: they answer for the endpoint."
         if errors:
             raise ValidationError(errors)
-
-    def signing_secrets(self, now: dt.datetime) -> list[str]:
-        """The current secret, and the previous one while its grace lasts (a rotation)."""
-        keep_previous = self.previous_secret and (
-            self.previous_secret_until is None or self.previous_secret_until > now
-        )
-        return [self.signing_secret] + ([self.previous_secret] if keep_previous else [])
 
     @property
     def secret_hint(self) -> str:

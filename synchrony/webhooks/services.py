@@ -29,7 +29,6 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from standardwebhooks import Webhook
 
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import (
@@ -39,10 +38,8 @@ from synchrony.activity.services import (
     record_event,
     update_versioned,
 )
-from synchrony.launches.adapters import Result, _unanswered, classify_answer
+from synchrony.launches.adapters import Result, classify_answer, signed_headers, unanswered
 from synchrony.launches.engine import backoff
-from synchrony.launches.models import new_signing_secret
-from synchrony.launches.services import SECRET_GRACE
 from synchrony.lib.outbound import UnsafeURL
 from synchrony.lib.wire import Wire
 from synchrony.webhooks import events
@@ -181,10 +178,7 @@ def endpoint_rotate_secret(*, actor: User, endpoint: Endpoint) -> tuple[Endpoint
     now = timezone.now()
     with transaction.atomic():
         current = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-        current.previous_secret = current.signing_secret
-        current.previous_secret_until = now + SECRET_GRACE
-        current.signing_secret = new_signing_secret()
-        current.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])
+        current.rotate_secret(now)
         record_event(
             actor=actor,
             project=None,
@@ -317,17 +311,10 @@ def send(delivery: Delivery, *, at: dt.datetime) -> tuple[Result, str]:
     kept for the delivery log.
     """
     endpoint, event = delivery.endpoint, delivery.event
-    signature = " ".join(
-        Webhook(secret).sign(event.pk, at, event.payload) for secret in endpoint.signing_secrets(at)
-    )
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": event.pk,
-        "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": signature,
-    }
+    body = event.payload.encode()
+    headers = signed_headers(event.pk, at, body, endpoint.signing_secrets(at))
     timeout = float(settings.WEBHOOK_TIMEOUT_SECONDS)
-    wire = Wire(endpoint.url, event.payload.encode(), headers, timeout)
+    wire = Wire(endpoint.url, body, headers, timeout)
     try:
         wire.connect()
         wire.write()
@@ -335,7 +322,7 @@ def send(delivery: Delivery, *, at: dt.datetime) -> tuple[Result, str]:
     except UnsafeURL as error:
         return Result("failed", error=str(error)), ""
     except (OSError, HTTPException) as error:
-        return _unanswered(error, timeout), ""
+        return unanswered(error, timeout), ""
     finally:
         wire.close()
     answer = classify_answer(reply.status, reply.headers.get("retry-after"), reply.text)
