@@ -75,9 +75,7 @@ def as_user():
 
 
 class WorkerThread:
-    # Generous: on a loaded machine (the full suite on two shared cores) the worker thread
-    # has been seen taking over 20 s to get through a delivery and the e-mail it causes.
-    def wait_for(self, condition, timeout: float = 60.0):
+    def wait_for(self, condition, timeout: float = 20.0):
         import time
 
         deadline = time.monotonic() + timeout
