@@ -41,6 +41,7 @@ from synchrony.api.base import (
     Retrievable,
     StrictSerializer,
     Updatable,
+    etag,
 )
 from synchrony.api.filtering import IdFilter
 from synchrony.launches import engine, services
@@ -144,6 +145,7 @@ class ChannelSerializer(ResourceSerializer):
             "disabled_at",
             "disabled_reason",
             "editable",
+            "version",
         ]
         # Only how it goes out changes here (services.channel_update); the rest is set
         # when it is made.
@@ -159,6 +161,7 @@ class ChannelSerializer(ResourceSerializer):
             "previous_secret_until",
             "disabled_at",
             "disabled_reason",
+            "version",
         ]
 
     def get_editable(self, channel: Channel) -> bool:
@@ -187,7 +190,7 @@ class ChannelCreateSerializer(ChannelSerializer):
     )
 
     class Meta(ChannelSerializer.Meta):
-        read_only_fields = ["previous_secret_until", "disabled_at", "disabled_reason"]
+        read_only_fields = ["previous_secret_until", "disabled_at", "disabled_reason", "version"]
 
 
 class ChannelSecretSerializer(ChannelSerializer):
@@ -214,13 +217,10 @@ class ChannelFilter(filters.FilterSet):
         fields = ["kind", "adapter", "is_active", "owner"]
 
 
-class ChannelViewSet(Listable, Retrievable, ApiViewSet):
+class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
     """The workspace's channels: everyone reads them; their owner or an admin sets how
-    one goes out; admins add them."""
+    one goes out (with If-Match: a settings change bumps the version); admins add them."""
 
-    # Channels carry no version (services.channel_update locks the row and logs every
-    # change), so a change needs no If-Match.
-    versioned = False
     serializer_class = ChannelSerializer
     create_serializer_class = ChannelCreateSerializer
     filterset_class = ChannelFilter
@@ -235,10 +235,12 @@ class ChannelViewSet(Listable, Retrievable, ApiViewSet):
 
     def _secret(self, channel: Channel, *, status: int = 200) -> Response:
         channel = self.fetch(channel.pk, write=False)
-        return Response(
+        response = Response(
             ChannelSecretSerializer(channel, context=self.get_serializer_context()).data,
             status=status,
         )
+        response["ETag"] = etag(channel.version)
+        return response
 
     @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSecretSerializer})
     def create(self, request: Request) -> Response:
@@ -253,20 +255,10 @@ class ChannelViewSet(Listable, Retrievable, ApiViewSet):
         response["Location"] = self.reverse_action("detail", args=[channel.pk])
         return response
 
-    def update(self, request: Request, *args: Any, partial: bool = False, **kw: Any) -> Response:
+    def perform_update(self, obj: Channel, *, version: int, data: dict[str, Any]) -> Channel:
         """How the channel goes out (its owner and admins). Nothing is saved unless every
         setting is valid; every change is in the channel's history."""
-        channel = self.get_object()
-        body = self.get_serializer(channel, data=request.data, partial=partial)
-        body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            services.channel_update(
-                actor=self.user, channel=channel, changes=dict(body.validated_data)
-            )
-        return self.respond(channel)
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
+        return services.channel_update(actor=self.user, channel=obj, version=version, changes=data)
 
     @extend_schema(request=None, responses=ChannelSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")

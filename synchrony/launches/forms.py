@@ -51,7 +51,7 @@ class LaunchForm(VersionedModelForm):
         }
 
 
-class ChannelForm(forms.ModelForm):
+class ChannelForm(VersionedModelForm):
     """How a channel goes out; its owner or an admin sets it (services.channel_update)."""
 
     class Meta:

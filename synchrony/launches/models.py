@@ -112,6 +112,9 @@ class Channel(RotatingSecret, models.Model):
     # Set when the endpoint answered 410 Gone: nothing is sent until someone re-enables it.
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
+    # Bumped by every settings change (services.channel_update): the form's and the
+    # API's If-Match check against it, so one editor never silently undoes another.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]

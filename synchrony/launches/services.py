@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.services import (
+    StaleEdit,
     describe,
     record_created,
     record_deleted,
@@ -360,17 +361,22 @@ def channel_create(*, actor: User, **fields: Any) -> Channel:
     return channel
 
 
-def channel_update(*, actor: User, channel: Channel, changes: dict[str, Any]) -> Channel:
-    """How a channel goes out. Nothing is saved unless every setting is valid.
+def channel_update(
+    *, actor: User, channel: Channel, version: int, changes: dict[str, Any]
+) -> Channel:
+    """How a channel goes out. Nothing is saved unless every setting is valid, nor if
+    someone saved a newer version since the editor read `version` (StaleEdit).
 
-    Channels carry no version: the row is locked for the check and the write, and
-    every change is in the activity log with who made it.
+    The row is locked for the check and the write; every change is in the activity log
+    with who made it.
     """
     unknown = set(changes) - set(CHANNEL_SETTINGS)
     if unknown:
         raise ValueError(f"not channel settings: {sorted(unknown)}")
     with transaction.atomic():
         current = Channel.objects.select_for_update().get(pk=channel.pk)
+        if current.version != version:
+            raise StaleEdit(current, since_version=version)
         diff = {}
         for name, value in changes.items():
             before = getattr(current, name)
@@ -384,7 +390,8 @@ def channel_update(*, actor: User, channel: Channel, changes: dict[str, Any]) ->
                 setattr(current, name, value)
         check_channel(current)
         if diff:
-            current.save(update_fields=list(diff))
+            current.version += 1
+            current.save(update_fields=[*diff, "version"])
             record_event(actor=actor, project=None, verb="updated", target=current, changes=diff)
     return current
 

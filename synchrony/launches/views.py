@@ -84,8 +84,12 @@ def channel_edit(request: AuthedRequest, channel_pk: int) -> HttpResponse:
             services.channel_update(
                 actor=request.user,
                 channel=channel,
+                version=form.cleaned_data["version"],
                 changes={name: form.cleaned_data[name] for name in services.CHANNEL_SETTINGS},
             )
+        except StaleEdit as error:
+            form = cast(ChannelForm, form.stale(error))
+            channel = get_channel_for_user(request.user, channel_pk, write=True)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -147,20 +147,49 @@ def test_the_owner_sets_how_a_channel_goes_out_and_nobody_else(cast, api):
     # Half a change is no change: the URL is private, so the adapter stays too.
     bad = {"adapter": "webhook", "endpoint_url": "http://10.0.0.1/in"}
     assert_error(
-        api.contributor.patch(url("channels", channel.pk), bad), 400, "invalid", "endpoint_url"
+        api.contributor.patch(url("channels", channel.pk), bad, if_match=1),
+        400,
+        "invalid",
+        "endpoint_url",
     )
     assert_error(
-        api.contributor.patch(url("channels", channel.pk), {"name": "Mine"}), 400, "invalid", "name"
+        api.contributor.patch(url("channels", channel.pk), {"name": "Mine"}, if_match=1),
+        400,
+        "invalid",
+        "name",
     )
     channel.refresh_from_db()
     assert (channel.adapter, channel.name) == (AdapterKind.MANUAL, "Hooks")
 
-    response = api.contributor.patch(url("channels", channel.pk), change)
+    response = api.contributor.patch(url("channels", channel.pk), change, if_match=1)
     assert response.status_code == 200, response.json()
     assert response.json()["endpoint_url"] == change["endpoint_url"]
+    assert response.json()["version"] == 2 and response["ETag"] == '"2"'
     channel.refresh_from_db()
-    assert channel.adapter == AdapterKind.WEBHOOK
-    assert "ETag" not in response  # channels carry no version
+    assert (channel.adapter, channel.version) == (AdapterKind.WEBHOOK, 2)
+
+
+def test_a_channel_change_needs_if_match_and_a_stale_one_gets_the_current_settings(cast, api):
+    channel = ChannelFactory(name="Hooks", owner=cast.contributor)
+    read = api.contributor.get(url("channels", channel.pk))
+    assert read["ETag"] == '"1"' and read.json()["version"] == 1
+    change = {"timeout_seconds": 4}
+    assert_error(api.contributor.patch(url("channels", channel.pk), change), 428)
+    staff = Api(token_create(actor=UserFactory(is_staff=True), name="s")[1])
+    first = staff.patch(url("channels", channel.pk), {"max_attempts": 2}, if_match=1)
+    assert first.status_code == 200
+
+    stale = api.contributor.patch(url("channels", channel.pk), change, if_match=1)
+    assert_error(stale, 412, "stale")
+    body = stale.json()
+    assert body["version"] == 2 and body["current"]["max_attempts"] == 2
+    assert body["changes"][0]["fields"]["max_attempts"]["after"] == "2"
+    channel.refresh_from_db()
+    assert (channel.timeout_seconds, channel.max_attempts, channel.version) == (10, 2, 2)
+
+    # A change that changes nothing keeps the version.
+    same = api.contributor.patch(url("channels", channel.pk), {"max_attempts": 2}, if_match=2)
+    assert same["ETag"] == '"2"'
 
 
 def test_rotating_the_secret_shows_the_new_one_once_and_keeps_the_old_a_day(cast, api):

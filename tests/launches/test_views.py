@@ -476,6 +476,7 @@ def form_data(**changes: object) -> dict[str, object]:
         "recipients": "",
         "timeout_seconds": 10,
         "max_attempts": 5,
+        "version": 1,
         **changes,
     }
 
@@ -557,6 +558,33 @@ def test_good_channel_settings_are_saved_and_logged(cast):
     )
     email.refresh_from_db()
     assert email.recipients == "a@example.com, b@example.com"
+
+
+def test_a_stale_channel_settings_save_is_refused_and_names_who_changed_what(cast):
+    channel = hook(owner=cast.manager, timeout_seconds=10)
+    staff = UserFactory(is_staff=True, first_name="Ada", last_name="Admin")
+    # The admin saves first, from the same version the owner opened.
+    first = client_for(staff).post(settings_url(channel), form_data(max_attempts=2))
+    assert first.status_code == 302
+    response = client_for(cast.manager).post(
+        settings_url(channel), form_data(max_attempts=9, timeout_seconds=4)
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "changed since you opened it" in page and "Ada Admin" in page
+    assert "You had entered: “9”" in page  # theirs is shown, mine is quoted
+    channel.refresh_from_db()
+    assert (channel.max_attempts, channel.timeout_seconds, channel.version) == (2, 10, 2)
+    form = response.context["form"]
+    assert form["version"].value() == "2" and form["timeout_seconds"].value() == "4"
+
+    # Saving the refused form again is deliberate: it goes through at the new version.
+    again = client_for(cast.manager).post(
+        settings_url(channel), form_data(max_attempts=2, timeout_seconds=4, version=2)
+    )
+    assert again.status_code == 302
+    channel.refresh_from_db()
+    assert (channel.max_attempts, channel.timeout_seconds, channel.version) == (2, 4, 3)
 
 
 def test_rotating_the_secret_keeps_the_previous_one_for_a_day(cast, frozen):
