@@ -460,6 +460,16 @@ def _as_body_fields() -> Iterator[None]:
         raise
 
 
+class HoldSerializer(StrictSerializer):
+    """Why the launch is held."""
+
+    reason = serializers.CharField(
+        max_length=engine.HOLD_REASON_MAX,
+        help_text="Shown to everyone who reads the launch, in the calendars and in the "
+        "launch.held event, with who held it.",
+    )
+
+
 class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
     """Launches of your projects. Members read them; managers plan, move, schedule and
     cancel them. There is no delete: a launch is cancelled, and kept."""
@@ -523,6 +533,21 @@ class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
     def unschedule(self, request: Request, pk: str) -> Response:
         """Take a scheduled launch back to draft: the engine leaves it alone (managers)."""
         return self._set_status(LaunchStatus.DRAFT)
+
+    @extend_schema(request=HoldSerializer, responses=LaunchSerializer)
+    @action(detail=True, methods=["post"], if_match=True)
+    def hold(self, request: Request, pk: str) -> Response:
+        """Hold a scheduled launch (managers), up to the moment it starts firing: nothing
+        goes out until `schedule` releases it. Armed seconds before go-live, the engine's
+        own version bump does not make the hold stale: the row lock decides."""
+        launch = self.get_object()
+        version = self.expected_version()
+        body = HoldSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.launch_hold(
+            actor=self.user, launch=launch, version=version, reason=body.validated_data["reason"]
+        )
+        return self.respond(launch)
 
     @extend_schema(request=None, responses=LaunchSerializer)
     @action(detail=True, methods=["post"], if_match=True)

@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
-from synchrony.activity.services import notify, record_event
+from synchrony.activity.services import StaleEdit, notify, record_event
 from synchrony.launches.adapters import Result, Send, adapter_for
 from synchrony.launches.models import (
     SETTLED_STATES,
@@ -772,6 +772,63 @@ def _announce(activation: Activation, actor: User | None) -> None:
         project_id=activation.launch.project_id,
         actor=actor,
     )
+
+
+HOLD_REASON_MAX = 400  # the rest of hold_reason's 500 names who held it
+
+
+def hold(*, launch: Launch, actor: User, reason: str, version: int) -> Launch:
+    """A manager stops a scheduled or armed launch: nothing goes out until it is released.
+
+    Armed, it races the firing task: the row lock decides, and the task finds the launch
+    held and sends nothing. `version` is checked (StaleEdit) unless the launch is armed:
+    arming moves the version on, and a hold seconds before go-live must not be refused
+    for it.
+    """
+    reason = " ".join(reason.split()).rstrip(".")
+    if not reason:
+        raise ValidationError({"reason": "Say why it is held: everyone waiting on it reads it."})
+    if len(reason) > HOLD_REASON_MAX:
+        raise ValidationError({"reason": f"Keep it under {HOLD_REASON_MAX} characters."})
+    with transaction.atomic():
+        launch = (
+            Launch.objects.select_for_update(of=("self",))
+            .select_related("project")
+            .get(pk=launch.pk)
+        )
+        if launch.status != LaunchStatus.ARMED and launch.version != version:
+            raise StaleEdit(launch, since_version=version)
+        if launch.status not in (LaunchStatus.SCHEDULED, LaunchStatus.ARMED):
+            if launch.status == LaunchStatus.FIRING:
+                raise ValidationError("It is going out right now: cancel it to stop the rest.")
+            raise ValidationError(
+                f"Only a scheduled launch can be held; this one is "
+                f"{launch.get_status_display().lower()}."
+            )
+        reason = f"{reason} (held by {actor})."[:500]
+        launch.activations.filter(state=ActivationState.PENDING).update(due_at=None)
+        transition(
+            launch,
+            LaunchStatus.HELD,
+            actor=actor,
+            message=reason,
+            hold_reason=reason,
+            next_check_at=None,
+            armed_at=None,
+        )
+        owners = [
+            c.owner
+            for c in Channel.objects.filter(activations__launch=launch).select_related("owner")
+        ]
+        notify(
+            recipients=[*_people_to_tell(launch, []), *owners],
+            kind=NotificationKind.LAUNCH_PROBLEM,
+            title=f"“{launch}” is on hold: {reason}",
+            url=control_room_url(launch),
+            project=launch.project,
+            actor=actor,
+        )
+    return launch
 
 
 def cancel(*, launch: Launch, actor: User) -> None:

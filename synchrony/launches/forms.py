@@ -87,6 +87,11 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Launch._meta.get_field("status").choices)
 
 
+class HoldForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    reason = forms.CharField(required=False, max_length=2000)  # the service says what fits
+
+
 class ActivationForm(VersionedModelForm):
     link = forms.URLField(required=False, max_length=500, assume_scheme="https")
 

@@ -191,6 +191,12 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
     return updated
 
 
+def launch_hold(*, actor: User, launch: Launch, version: int, reason: str) -> Launch:
+    """A manager holds a scheduled launch, up to the moment the engine starts firing it;
+    the reason is shown to everyone who reads the launch. Released with `scheduled`."""
+    return engine.hold(launch=launch, actor=actor, reason=reason, version=version)
+
+
 def activation_retry(*, actor: User, activation: Activation) -> None:
     """A manager asks for one more attempt (the engine refuses what cannot be retried)."""
     engine.retry_now(activation=activation, actor=actor)

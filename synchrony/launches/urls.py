@@ -19,6 +19,7 @@ urlpatterns = [
     path("launches/<int:launch_pk>/edit/", views.launch_edit, name="edit"),
     path("launches/<int:launch_pk>/move/", views.launch_move, name="move"),
     path("launches/<int:launch_pk>/status/", views.launch_status, name="status"),
+    path("launches/<int:launch_pk>/hold/", views.launch_hold, name="hold"),
     path("launches/<int:launch_pk>/activations/", views.activation_add, name="activation-add"),
     path("activations/<int:activation_pk>/edit/", views.activation_edit, name="activation-edit"),
     path(

@@ -31,6 +31,7 @@ from synchrony.launches.forms import (
     ChannelForm,
     GateForm,
     GateStatusForm,
+    HoldForm,
     LaunchForm,
     MilestoneForm,
     MoveForm,
@@ -281,6 +282,7 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         "conflicts": conflicts_for([launch])[launch.pk] if not launch.is_final else [],
         "can_manage": plan,
         "statuses": _next_statuses(launch) if manager else [],
+        "can_hold": manager and launch.status in (LaunchStatus.SCHEDULED, LaunchStatus.ARMED),
         "add_channel_form": AddChannelForm() if plan else None,
         "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
         "gate_form": forms.get("gate_form") or (GateForm() if plan else None),
@@ -397,6 +399,22 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             # will hold it for, so nobody learns it five minutes before go-live.
             for problem in engine.check_launch(updated):
                 messages.warning(request, f"Not ready yet: {problem.message}")
+    return redirect(launch.get_absolute_url())
+
+
+@require_POST
+def launch_hold(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    """A manager holds a scheduled launch, with a reason everyone reads, until released."""
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = HoldForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("The page was out of date: reload it and try again.")
+        services.launch_hold(actor=request.user, launch=launch, **form.cleaned_data)
+    except (StaleEdit, ValidationError) as error:
+        messages.error(request, f"Not held. {error_text(error)}")
+    else:
+        messages.success(request, "Held: nothing goes out until a manager releases it.")
     return redirect(launch.get_absolute_url())
 
 

@@ -385,6 +385,34 @@ def test_schedule_unschedule_and_cancel_are_actions_with_if_match(cast, api):
     assert "cannot become scheduled" in assert_error(again, 400, "invalid")["message"]
 
 
+def test_a_manager_holds_a_scheduled_launch_with_a_reason_and_releases_it(cast, api):
+    launch = LaunchFactory(project=cast.project, status=LaunchStatus.SCHEDULED)
+    ActivationFactory(launch=launch)
+    hold = url("launches", launch.pk, "hold")
+    reason = {"reason": "Legal has not approved the pricing page"}
+    assert_error(api.manager.post(hold, reason), 428)
+    assert_error(api.viewer.post(hold, reason, if_match=1), 403)
+    assert_error(api.outsider.post(hold, reason, if_match=1), 404)
+    assert_error(api.manager.post(hold, {}, if_match=1), 400, "invalid", "reason")
+    assert_error(api.manager.post(hold, {"reason": "   "}, if_match=1), 400, "invalid", "reason")
+    too_long = {"reason": "x" * 401}
+    assert_error(api.manager.post(hold, too_long, if_match=1), 400, "invalid", "reason")
+    assert_error(api.manager.post(hold, {**reason, "until": "May"}, if_match=1), 400)
+    launch.refresh_from_db()
+    assert (launch.status, launch.version) == (LaunchStatus.SCHEDULED, 1)
+
+    held = api.manager.post(hold, reason, if_match=1)
+    assert held.status_code == 200, held.json()
+    assert held.json()["status"] == "held" and held["ETag"] == '"2"'
+    assert held.json()["hold_reason"].startswith("Legal has not approved the pricing page (held")
+    stale = assert_error(api.manager.post(hold, reason, if_match=1), 412, "stale")
+    assert stale["current"]["status"] == "held"
+    again = assert_error(api.manager.post(hold, reason, if_match=2), 400, "invalid")
+    assert "this one is held" in again["message"]
+    released = api.manager.post(url("launches", launch.pk, "schedule"), if_match=2)
+    assert released.json()["status"] == "scheduled" and released.json()["hold_reason"] == ""
+
+
 def test_conflicts_and_readiness_are_readable_by_members(cast, api):
     email = ChannelFactory(name="Email", collision_window_hours=48)
     first = LaunchFactory(project=cast.project, name="First")

@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from synchrony.activity.models import Notification, NotificationKind
+from synchrony.activity.services import StaleEdit
 from synchrony.celery import app
 from synchrony.launches import engine, services
 from synchrony.launches.models import (
@@ -37,7 +38,7 @@ from synchrony.launches.models import (
 )
 from synchrony.lib.outbound import UnsafeURL, check_url
 from synchrony.planning.models import Task, TaskStatus
-from tests.factories import ChannelFactory
+from tests.factories import ChannelFactory, UserFactory
 from tests.launches.conftest import launch_with, states, webhook_channel
 
 
@@ -323,6 +324,59 @@ def test_a_cancelled_armed_launch_does_not_fire(cast, receiver):
     assert engine.fire(launch.pk) is False
     assert reload(launch).status == LaunchStatus.CANCELLED
     assert receiver.hits == []
+
+
+def test_a_manager_holds_an_armed_launch_at_the_last_second_and_nothing_goes_out(cast, receiver):
+    owner = UserFactory(first_name="Owen", last_name="Owner")
+    launch = launch_with(cast.project, [webhook_channel(receiver, "/a", owner=owner)], version=2)
+    opened_at = 1  # the page was read before the engine armed it
+    held = services.launch_hold(
+        actor=cast.manager, launch=launch, version=opened_at, reason="  Legal said wait. "
+    )
+    assert engine.fire(launch.pk) is False  # the firing task finds it held
+    assert receiver.hits == []
+    launch = reload(launch)
+    assert held.status == launch.status == LaunchStatus.HELD
+    assert launch.hold_reason == f"Legal said wait (held by {cast.manager})."
+    assert launch.armed_at is None and launch.activations.get().due_at is None
+    told = Notification.objects.get(recipient=owner)
+    assert told.kind == NotificationKind.LAUNCH_PROBLEM and "Legal said wait" in told.title
+    assert not Notification.objects.filter(recipient=cast.manager).exists()  # who held it
+
+    # Released, it is the engine's again: scheduled, and checked at once (its moment is due).
+    services.launch_set_status(
+        actor=cast.manager, launch=launch, version=launch.version, status=LaunchStatus.SCHEDULED
+    )
+    launch = reload(launch)
+    assert (launch.status, launch.hold_reason) == (LaunchStatus.SCHEDULED, "")
+
+
+def test_a_hold_needs_a_reason_a_current_version_and_a_launch_not_yet_going_out(cast, receiver):
+    hook = webhook_channel(receiver, "/a")
+    scheduled = launch_with(cast.project, [hook], status=LaunchStatus.SCHEDULED, in_seconds=3600)
+    for reason in ("", "   ", "x" * (engine.HOLD_REASON_MAX + 1)):
+        with pytest.raises(ValidationError) as refused:
+            services.launch_hold(
+                actor=cast.manager, launch=scheduled, version=scheduled.version, reason=reason
+            )
+        assert "reason" in refused.value.message_dict
+    with pytest.raises(StaleEdit):
+        services.launch_hold(
+            actor=cast.manager, launch=scheduled, version=scheduled.version - 1, reason="Wait"
+        )
+    assert reload(scheduled).status == LaunchStatus.SCHEDULED
+
+    for status, message in (
+        (LaunchStatus.DRAFT, "Only a scheduled launch can be held; this one is draft"),
+        (LaunchStatus.FIRING, "going out right now: cancel it"),
+        (LaunchStatus.LAUNCHED, "this one is launched"),
+    ):
+        launch = launch_with(cast.project, [hook], status=status, in_seconds=3600)
+        with pytest.raises(ValidationError, match=message):
+            services.launch_hold(
+                actor=cast.manager, launch=launch, version=launch.version, reason="Wait"
+            )
+        assert reload(launch).status == status
 
 
 def test_a_launch_going_out_cannot_be_edited(cast, receiver):

@@ -297,6 +297,32 @@ def test_cancelling_an_armed_launch_goes_through_the_engine(cast):
     assert pending.state == ActivationState.CANCELLED
 
 
+def test_a_manager_holds_a_scheduled_launch_from_the_control_room(cast):
+    launch = LaunchFactory(project=cast.project, status=LaunchStatus.SCHEDULED)
+    ActivationFactory(launch=launch, channel=hook())
+    assert "Hold this launch" in control_room(cast.manager, launch)
+    assert "Hold this launch" not in control_room(cast.viewer, launch)
+    url = reverse("launches:hold", args=[launch.pk])
+    data = {"version": launch.version, "reason": "Pricing page not approved"}
+    assert client_for(cast.viewer).post(url, data).status_code == 403
+    assert client_for(cast.outsider).post(url, data).status_code == 404
+
+    refused = client_for(cast.manager).post(url, {**data, "reason": " "}, follow=True)
+    assert "Not held. Say why it is held" in refused.content.decode()
+    stale = client_for(cast.manager).post(url, {**data, "version": 7}, follow=True)
+    assert "changed since you opened it" in stale.content.decode()
+    launch.refresh_from_db()
+    assert launch.status == LaunchStatus.SCHEDULED
+
+    response = client_for(cast.manager).post(url, data, follow=True)
+    page = response.content.decode()
+    assert "Held: nothing goes out until a manager releases it." in page
+    assert f"<strong>Held:</strong> Pricing page not approved (held by {cast.manager})." in page
+    assert ">Release</button>" in page and "Hold this launch" not in page
+    launch.refresh_from_db()
+    assert launch.status == LaunchStatus.HELD
+
+
 def test_cancelling_while_firing_stops_what_has_not_gone_out(cast):
     launch = LaunchFactory(project=cast.project, status=LaunchStatus.FIRING)
     sent = ActivationFactory(launch=launch, channel=hook("Blog"), state=ActivationState.DELIVERED)
