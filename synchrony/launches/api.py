@@ -603,20 +603,9 @@ class ActivationSerializer(ResourceSerializer):
             "done_by",
             "version",
         ]
+        # Only the content is written here; the engine writes the rest.
         read_only_fields = [
-            "launch",
-            "channel",
-            "state",
-            "idempotency_key",
-            "attempts",
-            "status_code",
-            "first_sent_at",
-            "sent_at",
-            "answered_at",
-            "failed_at",
-            "last_error",
-            "done_by",
-            "version",
+            f for f in fields if f not in ("id", "subject", "body", "link", "audience")
         ]
         extra_kwargs = {
             "idempotency_key": {"help_text": "Sent as webhook-id on every attempt."},

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 from django.urls import reverse
 
+from synchrony.lib.sql import AnyOf
 from synchrony.standups.models import Meeting, MeetingStatus, StandupSeries
 from synchrony.standups.schedule import occurrences
 from synchrony.standups.selectors import team_series_for_calendar
@@ -59,8 +60,9 @@ def standup_items(
 
     ids = list(projects)
     through = StandupSeries.projects.through
-    # Plain queries (not array subqueries): the same on PostgreSQL and SQLite.
-    wanted = Q(pk__in=through.objects.filter(project_id__in=ids).values("standupseries_id"))
+    # Plain queries (not array subqueries): the same on PostgreSQL and SQLite; the ids go
+    # to PostgreSQL as one array (AnyOf), not one parameter each.
+    wanted = Q(pk__in=through.objects.filter(AnyOf("project_id", ids)).values("standupseries_id"))
     if team_viewer is not None and not (filters and filters.projects):
         teams = filters.teams if filters else ()
         wanted |= Q(pk__in=team_series_for_calendar(team_viewer, teams=teams).values("pk"))
@@ -71,7 +73,9 @@ def standup_items(
         return []
     first_project: dict[int, int] = {}
     for series_id, project_id in (
-        through.objects.filter(standupseries_id__in=[s.pk for s in rows], project_id__in=ids)
+        through.objects.filter(
+            AnyOf("standupseries_id", [s.pk for s in rows]), AnyOf("project_id", ids)
+        )
         .order_by("project_id")
         .values_list("standupseries_id", "project_id")
     ):
