@@ -83,3 +83,37 @@ document.addEventListener("htmx:sseMessage", (event) => {
   clearTimeout(cue.timer);
   cue.timer = setTimeout(() => { cue.hidden = true; }, 8000);
 });
+
+// A live refresh must not undo what someone is in the middle of: a field typed in or a
+// choice picked since the form was last sent keeps its value across the swap, if the
+// new fragment still has it (by id). Sending the form lets the server's answer stand.
+const isLiveRefresh = (detail) =>
+  (detail.requestConfig?.elt?.getAttribute?.("hx-trigger") || "").includes("live-change");
+const touch = (event) => { if (event.target.id && event.target.form) event.target.dataset.touched = ""; };
+document.addEventListener("input", touch);
+document.addEventListener("change", touch);
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (isLiveRefresh(event.detail)) return;
+  const form = event.detail.elt.closest?.("form");
+  form?.querySelectorAll("[data-touched]").forEach((el) => delete el.dataset.touched);
+});
+let keptValues = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!isLiveRefresh(event.detail)) return;
+  keptValues = [...document.querySelectorAll("[data-touched]")].map((el) => ({
+    el, value: el.value, checked: el.checked,
+    selected: el.multiple ? [...el.selectedOptions].map((o) => o.value) : null,
+  }));
+});
+document.addEventListener("htmx:afterSwap", () => {
+  if (!keptValues) return;
+  for (const { el, value, checked, selected } of keptValues) {
+    const now = document.getElementById(el.id);
+    if (!now || now === el || now.tagName !== el.tagName || now.type !== el.type) continue;
+    if (selected) [...now.options].forEach((o) => { o.selected = selected.includes(o.value); });
+    else if (now.type === "checkbox" || now.type === "radio") now.checked = checked;
+    else if (now.type !== "file" && now.type !== "hidden") now.value = value;
+    now.dataset.touched = "";
+  }
+  keptValues = null;
+});

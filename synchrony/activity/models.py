@@ -54,6 +54,7 @@ class NotificationKind(models.TextChoices):
     STANDUP_AGENDA = "standup_agenda", "A stand-up I attend has its agenda (or is skipped)"
     STANDUP_SUMMARY = "standup_summary", "The summary of a stand-up I attend"
     GOAL_OFF_TRACK = "goal_off_track", "A goal of my project fell behind its trajectory"
+    WEBHOOK_DISABLED = "webhook_disabled", "A webhook endpoint I own was disabled"
 
 
 class Notification(models.Model):

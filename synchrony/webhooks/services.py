@@ -421,7 +421,7 @@ def _count_failure(endpoint: Endpoint, result: Result, *, now: dt.datetime) -> N
     record_event(actor=None, project=None, verb="disabled", target=endpoint, message=reason)
     notify(
         recipients=[endpoint.owner],
-        kind=NotificationKind.LAUNCH_PROBLEM,
+        kind=NotificationKind.WEBHOOK_DISABLED,
         title=f"Webhook endpoint {endpoint} was disabled: nothing is sent to it any more",
         body=f"{reason[:300]}\n\nCheck the receiver, send a test event from the delivery "
         "log, then enable the endpoint again and replay what it missed.",

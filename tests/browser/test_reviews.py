@@ -143,7 +143,16 @@ def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new
 
     # Maria groups the two items that say the same thing.
     ours = Item.objects.get(text="All three channels went out together")
-    page.locator(f"#group-{ours.pk}").select_option(label="The reminder e-mail went out on time")
+    reminder = Item.objects.get(text="The reminder e-mail went out on time")
+    choice = page.locator(f"#group-{ours.pk}")
+    choice.select_option(label=reminder.text)
+    # Someone's change refreshes the board right now: the choice she made stays.
+    choice.evaluate("el => { el.dataset.before = '' }")
+    page.evaluate(
+        "id => htmx.trigger(document.body, 'live-change', {kind: 'retrospective', id})", retro.pk
+    )
+    expect(page.locator(f"#group-{ours.pk}:not([data-before])")).to_have_count(1)
+    expect(choice).to_have_value(f"item:{reminder.pk}")
     page.locator(f"#card-item{ours.pk}").get_by_role("button", name="Group").click()
     group = page.locator("#col-worked .retro-card.is-group")
     expect(group).to_contain_text("2 items")

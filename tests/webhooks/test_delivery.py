@@ -113,7 +113,7 @@ def test_repeated_failures_disable_the_endpoint_and_its_owner_is_told(
     )
     endpoint.refresh_from_db()
     assert endpoint.disabled_reason.startswith(f"{limit} deliveries in a row failed")
-    note = Notification.objects.get(recipient=admin, kind=NotificationKind.LAUNCH_PROBLEM)
+    note = Notification.objects.get(recipient=admin, kind=NotificationKind.WEBHOOK_DISABLED)
     assert f"Webhook endpoint {endpoint} was disabled" in note.title
     rename(TaskFactory(project=cast.project), "After", cast.manager)
     assert Delivery.objects.filter(endpoint=endpoint).count() == limit  # nothing more
@@ -144,7 +144,7 @@ def test_the_owner_of_a_disabled_endpoint_gets_an_e_mail(cast, admin, receiver, 
     endpoint, _ = endpoint_at(receiver, "/hook", admin)
     rename(TaskFactory(project=cast.project), "Gone", cast.manager)
     assert services.deliver(Delivery.objects.get(endpoint=endpoint).pk)
-    note = Notification.objects.get(recipient=admin, kind=NotificationKind.LAUNCH_PROBLEM)
+    note = Notification.objects.get(recipient=admin, kind=NotificationKind.WEBHOOK_DISABLED)
     send_notification_email(note.pk)
     (message,) = mail.outbox
     assert message.to == [admin.email]

@@ -192,7 +192,7 @@ def test_repeated_failures_disable_the_endpoint_cancel_what_waits_and_tell_its_o
     third.refresh_from_db()
     assert third.state == DeliveryState.CANCELLED  # not sent to a disabled endpoint
     assert not services.deliver(third.pk)
-    note = Notification.objects.get(recipient=admin, kind=NotificationKind.LAUNCH_PROBLEM)
+    note = Notification.objects.get(recipient=admin, kind=NotificationKind.WEBHOOK_DISABLED)
     assert "was disabled" in note.title and note.url.endswith(f"/{endpoint.pk}/deliveries/")
     assert ActivityEvent.objects.filter(target_id=endpoint.pk, verb="disabled").exists()
     # Nothing more is written for it until it is enabled again.
