@@ -27,7 +27,14 @@ M = TypeVar("M", bound=models.Model)
 # listed in the history, where a time would show in the writer's zone, not the reader's.
 # A launch's UTC go_live follows from its wall time and zone, which are listed instead.
 QUIET_FIELDS = frozenset(
-    {"responded_at", "responded_by", "completed_at", "budget_approved_at", "go_live"}
+    {
+        "responded_at",
+        "responded_by",
+        "completed_at",
+        "budget_approved_at",
+        "go_live",
+        "next_check_at",  # the launch engine's bookkeeping
+    }
 )
 
 

@@ -243,8 +243,10 @@ def transition(
 ) -> bool:
     """Move the launch on from the status it has in memory, if it still has it.
 
-    The version goes up, so a form opened before the engine acted is refused as stale.
+    The version goes up, so a form opened before the engine acted is refused as stale,
+    and so does `updated_at`, so integrations polling `updated_since` see the change.
     """
+    fields.setdefault("updated_at", timezone.now())
     taken = Launch.objects.filter(pk=launch.pk, status=launch.status).update(
         status=status, version=F("version") + 1, **fields
     )

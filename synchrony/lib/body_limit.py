@@ -4,6 +4,11 @@ Two layers, because Django's ASGI handler reads the whole body (into a temporary
 before any middleware runs: the ASGI wrapper answers 413 from the Content-Length
 header without receiving the body, and the Django middleware does the same under WSGI
 and the test client, before CSRF checking would parse a multipart upload.
+
+A body sent chunked (Transfer-Encoding, no Content-Length) is refused with 411 by both:
+its size is unknown until all of it is read, and DRF takes a body without a length as
+empty, so a chunked API write would otherwise answer 200 having changed nothing.
+Browsers always send a length.
 """
 
 from __future__ import annotations
@@ -25,16 +30,32 @@ def _limit() -> int:
     return int(settings.MAX_REQUEST_BYTES)
 
 
+CHUNKED = (
+    "Send the body with a Content-Length header: a chunked body (Transfer-Encoding) is "
+    "not accepted."
+)
+
+
 def refusal(size: int) -> str:
     return MESSAGE.format(size=size / 1_000_000, limit=_limit() / 1_000_000)
 
 
-def _answer(path: str, size: int) -> tuple[str, bytes]:
-    """The 413's content type and body: the API's error body under /api/, else text."""
+def _refused(path: str, length: str | bytes | None, chunked: bool) -> tuple[int, str, bytes]:
+    """(status, content type, body) when the body must not be read, else (0, "", b"").
+
+    The API's error body under /api/, plain text elsewhere.
+    """
+    size = _length(length)
+    if chunked and not length:
+        status, code, message = 411, "length_required", CHUNKED
+    elif size > _limit():
+        status, code, message = 413, "too_large", refusal(size)
+    else:
+        return 0, "", b""
     if path.startswith("/api/"):
-        body = {"code": "too_large", "message": refusal(size), "errors": {}}
-        return "application/json", json.dumps(body).encode()
-    return "text/plain; charset=utf-8", refusal(size).encode()
+        body = {"code": code, "message": message, "errors": {}}
+        return status, "application/json", json.dumps(body).encode()
+    return status, "text/plain; charset=utf-8", message.encode()
 
 
 def _length(value: str | bytes | None) -> int:
@@ -49,10 +70,12 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        size = _length(request.META.get("CONTENT_LENGTH"))
-        if size > _limit():
-            content_type, body = _answer(request.path, size)
-            response = HttpResponse(body, status=413, content_type=content_type)
+        meta = request.META
+        status, content_type, body = _refused(
+            request.path, meta.get("CONTENT_LENGTH"), bool(meta.get("HTTP_TRANSFER_ENCODING"))
+        )
+        if status:
+            response = HttpResponse(body, status=status, content_type=content_type)
             response["Connection"] = "close"
             return response
         return self.get_response(request)
@@ -62,18 +85,22 @@ ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaita
 
 
 def limit_body(app: ASGIApp) -> ASGIApp:
-    """Wrap an ASGI app: an HTTP request announcing too large a body gets 413 at once."""
+    """Wrap an ASGI app: an HTTP request announcing too large a body gets 413 at once,
+    one sent chunked 411."""
 
     async def wrapped(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             headers = dict(scope.get("headers") or [])
-            size = _length(headers.get(b"content-length"))
-            if size > _limit():
-                content_type, body = _answer(scope.get("path", ""), size)
+            status, content_type, body = _refused(
+                scope.get("path", ""),
+                headers.get(b"content-length"),
+                b"transfer-encoding" in headers,
+            )
+            if status:
                 await send(
                     {
                         "type": "http.response.start",
-                        "status": 413,
+                        "status": status,
                         "headers": [
                             (b"content-type", content_type.encode()),
                             (b"content-length", str(len(body)).encode()),

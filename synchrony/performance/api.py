@@ -86,16 +86,22 @@ class SavedSerializer(serializers.Serializer):
     saved = serializers.IntegerField()
 
 
-class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="The sample's place in the batch, from 1.")
-    field = serializers.CharField(help_text="The field at fault, or `row`.")
-    message = serializers.CharField()
+ROW_ERROR = {
+    "type": "object",
+    "description": "A problem with one sample of the batch.",
+    "required": ["row", "field", "message"],
+    "properties": {
+        "row": {"type": "integer", "description": "The sample's place in the batch, from 1."},
+        "field": {"type": "string", "description": "The field at fault, or `row`."},
+        "message": {"type": "string"},
+    },
+}
 
 
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "array", "items": {"$ref": "#/components/schemas/RowError"}},
+            {"type": "array", "items": ROW_ERROR},
             {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},

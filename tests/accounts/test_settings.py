@@ -27,3 +27,11 @@ def test_the_digest_is_chosen_on_the_settings_page(db):
     assert user.digest == Digest.WEEKLY
     bad = client.post(reverse("accounts:settings"), {**FIELDS, "digest": "hourly"})
     assert bad.status_code == 422 and "digest" in bad.context["form"].errors
+
+
+def test_the_settings_page_leads_to_api_tokens_and_admins_to_webhooks(db):
+    page = client_for(UserFactory()).get(reverse("accounts:settings")).content.decode()
+    assert f'href="{reverse("api:tokens")}">API tokens</a>' in page
+    assert reverse("webhooks:endpoints") not in page
+    staff = client_for(UserFactory(is_staff=True)).get(reverse("accounts:settings"))
+    assert reverse("webhooks:endpoints") in staff.content.decode()

@@ -4,6 +4,7 @@ strict bodies and queries, pagination, throttling and the schema."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -288,6 +289,61 @@ def test_a_body_over_the_site_wide_limit_is_refused_in_the_api_error_body(cast, 
     assert not Task.objects.exists()
 
 
+def test_a_chunked_body_is_411_not_read_as_empty(cast, api):
+    task = TaskFactory(project=cast.project, title="Before")
+    response = api.manager.patch(
+        f"/api/v1/tasks/{task.pk}/",
+        {"title": "After"},
+        if_match=task.version,
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+    )
+    body = assert_error(response, 411, "length_required")
+    assert "Content-Length" in body["message"]
+    task.refresh_from_db()
+    assert (task.title, task.version) == ("Before", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_asgi_server_refuses_chunked_and_oversized_bodies_before_reading_them(settings):
+    """Through uvicorn, as `make run` and the Dockerfile serve: the wrapper answers from
+    the headers, so a chunked body of any size is never spooled to disk."""
+    import socket
+
+    from tests.asgi_server import AsgiServer
+
+    settings.MAX_REQUEST_BYTES = 1000
+    server = AsgiServer()
+    host, port = server.url.removeprefix("http://").split(":")
+
+    def send(head: str, body: bytes = b"") -> tuple[int, str]:
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(head.encode() + b"\r\n" + body)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        status = int(answer.split(b" ", 2)[1])
+        return status, answer.partition(b"\r\n\r\n")[2].decode()
+
+    try:
+        chunk = b"x" * 500
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(4)) + b"0\r\n\r\n"
+        status, body = send(
+            "PATCH /api/v1/tasks/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+            "Connection: close\r\n",
+            chunked,
+        )
+        assert status == 411 and json.loads(body)["code"] == "length_required"
+        status, body = send(
+            "POST /projects/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000\r\n"
+            "Connection: close\r\n"
+        )
+        assert status == 413 and "at most 0.001 MB" in body
+    finally:
+        server.stop()
+
+
 def test_only_json_is_read_and_served(cast, api):
     response = api.manager.post(
         "/api/v1/tasks/", "title=T", content_type="application/x-www-form-urlencoded"
@@ -451,6 +507,11 @@ def test_the_schema_is_public_and_describes_auth_errors_and_concurrency(db):
     assert schema["components"]["schemas"]["PatchedTaskRequest"]["additionalProperties"] is False
     # Only the core's resources: the ad-hoc endpoints are documented in the README.
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
+    # Every $ref points at a schema that is there, or generated clients break on it.
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
+    assert refs and refs <= set(schema["components"]["schemas"]), refs - set(
+        schema["components"]["schemas"]
+    )
 
 
 def test_the_docs_page_loads_swagger_ui_from_our_static_files(db):

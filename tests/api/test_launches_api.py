@@ -401,8 +401,13 @@ def test_a_manager_holds_a_scheduled_launch_with_a_reason_and_releases_it(cast, 
     launch.refresh_from_db()
     assert (launch.status, launch.version) == (LaunchStatus.SCHEDULED, 1)
 
-    held = api.manager.post(hold, reason, if_match=1)
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        held = api.manager.post(hold, reason, if_match=1)
     assert held.status_code == 200, held.json()
+    # An integration polling for changes sees the hold.
+    since = api.manager.get(url("launches"), {"updated_since": "2026-03-02T08:30:00Z"}).json()
+    assert [x["id"] for x in since["results"]] == [launch.pk]
+    assert held.json()["updated_at"] == "2026-03-02T09:00:00Z"
     assert held.json()["status"] == "held" and held["ETag"] == '"2"'
     assert held.json()["hold_reason"].startswith("Legal has not approved the pricing page (held")
     stale = assert_error(api.manager.post(hold, reason, if_match=1), 412, "stale")
