@@ -214,7 +214,7 @@ def _url_problems(channel: Channel) -> list[str]:
     try:
         check_url(channel.endpoint_url)
     except UnsafeURL as error:
-        return [str(error)]
+        return [f"cannot send to its endpoint URL: {error}"]
     return []
 
 

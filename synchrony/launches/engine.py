@@ -123,9 +123,8 @@ def check_launch(launch: Launch) -> list[Problem]:
         if channel.disabled_at:
             channel_texts.insert(0, f"is disabled: {channel.disabled_reason}")
         for text in channel_texts:
-            problems.append(
-                Problem("channel", channel.name, f"Channel {channel} {text}", channel.pk)
-            )
+            message = f"Channel {channel} {text.rstrip('.')}."
+            problems.append(Problem("channel", channel.name, message, channel.pk))
     return problems
 
 

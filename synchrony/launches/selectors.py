@@ -8,11 +8,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
-from synchrony.projects.models import Role
+from synchrony.projects.models import Project, Role
 from synchrony.projects.selectors import get_project_for_user, projects_for_user
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
+
+
+def _refuse_unless_manager(project: Project, what: str) -> None:
+    if project.user_role != Role.MANAGER:
+        raise PermissionDenied(f"Only the project's managers change its {what}.")
+    if project.is_closed:
+        raise PermissionDenied(f"The project is closed: its {what} no longer change.")
 
 
 def get_launch_for_user(user: User, pk: int, *, write: bool = False) -> Launch:
@@ -25,8 +32,8 @@ def get_launch_for_user(user: User, pk: int, *, write: bool = False) -> Launch:
     if launch is None:
         raise Http404("No such launch.")
     launch.project = get_project_for_user(user, launch.project_id)
-    if write and (launch.project.user_role != Role.MANAGER or launch.project.is_closed):
-        raise PermissionDenied("Only the project's managers change its launches.")
+    if write:
+        _refuse_unless_manager(launch.project, "launches")
     return launch
 
 
@@ -114,6 +121,6 @@ def get_milestone_for_user(user: User, pk: int, *, write: bool = False) -> Miles
     if milestone is None:
         raise Http404("No such milestone.")
     milestone.project = get_project_for_user(user, milestone.project_id)
-    if write and (milestone.project.user_role != Role.MANAGER or milestone.project.is_closed):
-        raise PermissionDenied("Only the project's managers change its milestones.")
+    if write:
+        _refuse_unless_manager(milestone.project, "milestones")
     return milestone

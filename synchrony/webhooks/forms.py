@@ -30,7 +30,7 @@ class EndpointForm(forms.ModelForm):
         label="Events",
         choices=SUBSCRIBABLE,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event to send."},
+        required=False,  # none chosen: the model says so, once (Endpoint.clean)
     )
 
     class Meta:
@@ -48,7 +48,7 @@ class EndpointEditForm(VersionedModelForm):
         label="Events",
         choices=SUBSCRIBABLE,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event to send."},
+        required=False,  # none chosen: the model says so, once (Endpoint.clean)
     )
 
     class Meta:

@@ -592,7 +592,10 @@ def test_a_closed_project_is_read_only_over_the_api(cast, api):
     cast.project.stage = "closed"
     cast.project.save()
     assert api.manager.get(url("launches", launch.pk)).status_code == 200
-    assert_error(api.manager.patch(url("launches", launch.pk), {"name": "x"}, if_match=1), 403)
+    refused = assert_error(
+        api.manager.patch(url("launches", launch.pk), {"name": "x"}, if_match=1), 403
+    )
+    assert refused["message"] == "The project is closed: its launches no longer change."
     assert_error(api.manager.post(url("launches"), launch_body(cast)), 403)
 
 
