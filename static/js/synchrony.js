@@ -84,11 +84,12 @@ document.addEventListener("htmx:sseMessage", (event) => {
   cue.timer = setTimeout(() => { cue.hidden = true; }, 8000);
 });
 
-// A live refresh must not undo what someone is in the middle of: a field typed in or a
-// choice picked since the form was last sent keeps its value across the swap, if the
-// new fragment still has it (by id). Sending the form lets the server's answer stand.
+// A background refresh (a live change, or polling) must not undo what someone is in the
+// middle of: a field typed in or a choice picked since the form was last sent keeps its
+// value across the swap, and a disclosure they opened stays open, if the new fragment
+// still has it (by id). Sending the form lets the server's answer stand.
 const isLiveRefresh = (detail) =>
-  (detail.requestConfig?.elt?.getAttribute?.("hx-trigger") || "").includes("live-change");
+  /live-change|every /.test(detail.requestConfig?.elt?.getAttribute?.("hx-trigger") || "");
 const touch = (event) => { if (event.target.id && event.target.form) event.target.dataset.touched = ""; };
 document.addEventListener("input", touch);
 document.addEventListener("change", touch);
@@ -98,14 +99,18 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   form?.querySelectorAll("[data-touched]").forEach((el) => delete el.dataset.touched);
 });
 let keptValues = null;
+let keptOpen = [];
 document.addEventListener("htmx:beforeSwap", (event) => {
   if (!isLiveRefresh(event.detail)) return;
+  keptOpen = [...document.querySelectorAll("details[open][id]")].map((el) => el.id);
   keptValues = [...document.querySelectorAll("[data-touched]")].map((el) => ({
     el, value: el.value, checked: el.checked,
     selected: el.multiple ? [...el.selectedOptions].map((o) => o.value) : null,
   }));
 });
 document.addEventListener("htmx:afterSwap", () => {
+  keptOpen.forEach((id) => { const el = document.getElementById(id); if (el) el.open = true; });
+  keptOpen = [];
   if (!keptValues) return;
   for (const { el, value, checked, selected } of keptValues) {
     const now = document.getElementById(el.id);

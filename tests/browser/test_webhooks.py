@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from standardwebhooks import Webhook
 
-from synchrony.webhooks.models import Endpoint
+from synchrony.webhooks.models import Delivery, Endpoint
 from tests.browser.conftest import assert_accessible, shot, wait_for_htmx
 from tests.factories import UserFactory
 from tests.launches.conftest import receiver  # noqa: F401 - the local HTTP receiver
@@ -68,3 +68,16 @@ def test_an_admin_adds_an_endpoint_and_a_test_event_reaches_it(
     expect(page.locator("#log .payload").first).to_contain_text('"type": "webhook.test"')
     shot(page, "webhooks-delivery-log")
     assert_accessible(page, "the delivery log")
+
+    # A slow receiver: the log refreshes itself every 2 s until the second test event is
+    # delivered, and the delivery Ada opened meanwhile stays open through every refresh.
+    first = Delivery.objects.get()
+    receiver.script["/crm"] = [("hang", 6)]
+    page.get_by_role("button", name="Send test event").click()
+    expect(page.locator("#log .delivery")).to_have_count(2)
+    opened = page.locator(f"#delivery-{first.pk}-details")
+    opened.locator("summary").click()
+    expect(opened).to_have_attribute("open", "")
+    expect(page.locator("#log .delivery").first).to_contain_text("Delivered", timeout=20_000)
+    expect(opened).to_have_attribute("open", "")
+    expect(opened.locator(".payload")).to_be_visible()
