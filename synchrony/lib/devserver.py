@@ -43,6 +43,8 @@ def main() -> int:
     url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     host, port = url.hostname or "127.0.0.1", url.port or 6379
     port_web = os.environ.get("PORT", "8000")
+    # Links in e-mails and webhook payloads point at this server unless told otherwise.
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port_web}")
     processes = {
         "web": f"{BIN / 'uvicorn'} synchrony.asgi:application --host 127.0.0.1 --port {port_web}"
         " --reload --reload-dir synchrony --reload-dir templates",
