@@ -21,7 +21,7 @@ from synchrony.launches.models import RotatingSecret, new_idempotency_key, new_s
 
 class EventType(models.TextChoices):
     LAUNCH_SCHEDULED = "launch.scheduled", "Launch scheduled (or released from a hold)"
-    LAUNCH_HELD = "launch.held", "Launch held (not ready, or missed its moment)"
+    LAUNCH_HELD = "launch.held", "Launch held (by a manager, not ready, or missed its moment)"
     LAUNCH_FIRED = "launch.fired", "Launch fired (its moment came, channels are sending)"
     LAUNCH_LAUNCHED = "launch.launched", "Launch launched (every channel went out)"
     LAUNCH_PARTLY_LAUNCHED = "launch.partly_launched", "Launch partly launched"
