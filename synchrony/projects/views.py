@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +20,7 @@ from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
 from synchrony.planning import selectors as planning
 from synchrony.planning.forms import BudgetLineForm, ContentForm, TaskForm
+from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects import services
 from synchrony.projects.forms import (
     AnswerForm,
@@ -343,6 +345,22 @@ def member_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{membership.user} left the project.")
+        # Their work stays theirs (and editable) until a manager hands it on: say what.
+        open_tasks = list(
+            Task.objects.filter(project=project, owner_id=membership.user_id)
+            .exclude(status=TaskStatus.DONE)
+            .order_by("due_date", "id")
+            .values_list("title", flat=True)
+        )
+        if open_tasks:
+            named = ", ".join(f"“{title}”" for title in open_tasks[:5])
+            more = f" and {len(open_tasks) - 5} more" if len(open_tasks) > 5 else ""
+            messages.warning(
+                request,
+                f"{membership.user} still owns {len(open_tasks)} open "
+                f"task{pluralize(len(open_tasks))}: {named}{more}. Give them to someone "
+                "else from the project's tasks.",
+            )
     return redirect("projects:members", pk=project.pk)
 
 

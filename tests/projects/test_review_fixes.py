@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from synchrony.activity.models import Notification
 from synchrony.planning import services as planning
-from synchrony.planning.models import TaskStatus
+from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects import services
 from synchrony.projects.models import Membership, Project, RequestKind, RequestStatus, Stage
 from tests.conftest import client_for
@@ -58,6 +58,26 @@ def test_work_of_someone_who_left_stays_editable(cast):
         planning.task_update(
             actor=cast.manager, task=task, version=2, changes={"owner": cast.outsider}
         )
+
+
+def test_removing_someone_names_the_open_tasks_they_still_own(cast):
+    TaskFactory(project=cast.project, owner=cast.contributor, title="Hero banner")
+    TaskFactory(project=cast.project, owner=cast.contributor, title="FAQ")
+    TaskFactory(project=cast.project, owner=cast.contributor, title="Old", status=TaskStatus.DONE)
+    TaskFactory(project=cast.project, owner=cast.viewer, title="Not theirs")
+    membership = Membership.objects.get(project=cast.project, user=cast.contributor)
+    url = reverse("projects:member-remove", args=[cast.project.pk, membership.pk])
+    page = client_for(cast.manager).post(url, follow=True).content.decode()
+    assert f"{cast.contributor} left the project." in page
+    assert f"{cast.contributor} still owns 2 open tasks: “Hero banner”, “FAQ”" in page
+    assert "Old" not in page and "Not theirs" not in page
+
+    # Someone with nothing open just leaves.
+    membership = Membership.objects.get(project=cast.project, user=cast.viewer)
+    Task.objects.filter(owner=cast.viewer).update(status=TaskStatus.DONE)
+    url = reverse("projects:member-remove", args=[cast.project.pk, membership.pk])
+    page = client_for(cast.manager).post(url, follow=True).content.decode()
+    assert "still owns" not in page
 
 
 def test_waiting_for_me_lists_only_projects_i_can_see(cast):
