@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('webhooks', '0001_initial'),
+        ("webhooks", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='type',
-            field=models.CharField(choices=[('launch.scheduled', 'Launch scheduled (or released from a hold)'), ('launch.held', 'Launch held (by a manager, not ready, or missed its moment)'), ('launch.fired', 'Launch fired (its moment came, channels are sending)'), ('launch.launched', 'Launch launched (every channel went out)'), ('launch.partly_launched', 'Launch partly launched'), ('launch.failed', 'Launch failed (no channel went out)'), ('launch.cancelled', 'Launch cancelled'), ('project.stage_changed', 'Project stage changed'), ('task.changed', 'Task created, changed or deleted'), ('goal.at_risk', 'Goal at risk or off track'), ('standup.agenda_ready', 'Stand-up agenda ready'), ('webhook.test', 'Test event')], max_length=40),
+            model_name="event",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("launch.scheduled", "Launch scheduled (or released from a hold)"),
+                    ("launch.held", "Launch held (by a manager, not ready, or missed its moment)"),
+                    ("launch.fired", "Launch fired (its moment came, channels are sending)"),
+                    ("launch.launched", "Launch launched (every channel went out)"),
+                    ("launch.partly_launched", "Launch partly launched"),
+                    ("launch.failed", "Launch failed (no channel went out)"),
+                    ("launch.cancelled", "Launch cancelled"),
+                    ("project.stage_changed", "Project stage changed"),
+                    ("task.changed", "Task created, changed or deleted"),
+                    ("goal.at_risk", "Goal at risk or off track"),
+                    ("standup.agenda_ready", "Stand-up agenda ready"),
+                    ("webhook.test", "Test event"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
