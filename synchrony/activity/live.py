@@ -36,12 +36,24 @@ def client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
 
 
-def publish_change(*, kind: str, obj_id: int, project_id: int, actor: User | None) -> None:
+def publish_change(
+    *,
+    kind: str,
+    obj_id: int,
+    project_id: int | None,
+    actor: User | None,
+    team_id: int | None = None,
+    series_id: int | None = None,
+) -> None:
+    """Tell the open pages of everyone who follows the project (or, for a stand-up, its
+    team or series: a team's stand-up may be on no project) that `kind` `obj_id` changed."""
     message = json.dumps(
         {
             "kind": kind,
             "id": obj_id,
             "project": project_id,
+            "team": team_id,
+            "series": series_id,
             "by": str(actor) if actor else "",
             "at": timezone.now().isoformat(),
         }
@@ -60,8 +72,15 @@ def publish_change(*, kind: str, obj_id: int, project_id: int, actor: User | Non
 HEARTBEAT_SECONDS = 15.0
 
 
-async def event_stream(project_ids: frozenset[int], channel: str) -> AsyncIterator[str]:
-    """Server-sent events for changes in `project_ids`, with heartbeat comments.
+async def event_stream(
+    project_ids: frozenset[int],
+    channel: str,
+    *,
+    team_ids: frozenset[int] = frozenset(),
+    series_ids: frozenset[int] = frozenset(),
+) -> AsyncIterator[str]:
+    """Server-sent events for changes in `project_ids` (or of the stand-ups of `team_ids`
+    and `series_ids`), with heartbeat comments.
 
     Holds a Redis subscription and nothing else: no database connection. A client that
     reconnects re-fetches its fragments, so a message missed in between does not matter.
@@ -84,10 +103,15 @@ async def event_stream(project_ids: frozenset[int], channel: str) -> AsyncIterat
                 continue
             data = message["data"].decode() if isinstance(message["data"], bytes) else ""
             try:
-                project = json.loads(data)["project"]
-            except (ValueError, KeyError, TypeError):
+                change = json.loads(data)
+                followed = (
+                    change["project"] in project_ids
+                    or change.get("team") in team_ids
+                    or change.get("series") in series_ids
+                )
+            except (ValueError, KeyError, TypeError, AttributeError):
                 continue
-            if project in project_ids:
+            if followed:
                 last = time.monotonic()
                 yield f"event: change\ndata: {data}\n\n"
     finally:

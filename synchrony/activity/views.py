@@ -103,20 +103,28 @@ async def live(request: HttpRequest) -> HttpResponse:
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponse(status=401)
-    project_ids = await sync_to_async(_visible_project_ids)(user)
+    project_ids, team_ids, series_ids = await sync_to_async(_followed)(user)
     response = StreamingHttpResponse(
-        event_stream(project_ids, channel_name()), content_type="text/event-stream"
+        event_stream(project_ids, channel_name(), team_ids=team_ids, series_ids=series_ids),
+        content_type="text/event-stream",
     )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # let proxies pass events through at once
     return response
 
 
-def _visible_project_ids(user: Any) -> frozenset[int]:
+def _followed(user: Any) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """What the user's pages show: their projects, and the stand-ups of their teams or
+    that are theirs on no project of theirs (as their calendar shows them)."""
     from synchrony.projects.selectors import projects_for_user
+    from synchrony.standups.selectors import team_series_for_calendar
 
     try:
-        return frozenset(projects_for_user(user).values_list("pk", flat=True))
+        return (
+            frozenset(projects_for_user(user).values_list("pk", flat=True)),
+            frozenset(user.teams.values_list("pk", flat=True)),
+            frozenset(team_series_for_calendar(user).values_list("pk", flat=True)),
+        )
     finally:
         # The stream may stay open for hours: it must not keep a database connection
         # (unless it is inside a transaction it does not own, as in a test).

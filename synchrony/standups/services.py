@@ -102,8 +102,16 @@ def _record(
 def _publish(series: StandupSeries, kind: str, obj_id: int, actor: User | None) -> None:
     """Calendars show stand-ups, and facilitator mode shows the meeting's state: a
     schedule ("standup-series") or a meeting ("standup-meeting") changed."""
-    for project in _projects_of(series):
-        publish_change(kind=kind, obj_id=obj_id, project_id=project.pk, actor=actor)
+    projects: list[Project | None] = [*_projects_of(series)] or [None]
+    for project in projects:
+        publish_change(
+            kind=kind,
+            obj_id=obj_id,
+            project_id=project.pk if project else None,
+            actor=actor,
+            team_id=series.team_id,
+            series_id=series.pk,
+        )
 
 
 # ── Series ──────────────────────────────────────────────────────────────────────

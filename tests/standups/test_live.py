@@ -272,3 +272,44 @@ def test_a_live_refresh_does_not_build_the_agenda_again(cast, running):
 
     assert "launches_launch" in tables_read(section="launches")
     assert "launches_launch" not in tables_read(section="launches", part="live")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_team_stand_up_on_no_project_reaches_its_team_members_calendars(cast):
+    """A team's stand-up has no project to publish on: its changes name the team and the
+    series, and the stream of someone in the team passes them on (their calendar shows it)."""
+    team = TeamFactory(name="Sales")
+    team.members.add(cast.manager, cast.viewer)
+    series = make_series(
+        cast, projects=[], team=team, name="Sales weekly", attendees=[cast.manager, cast.viewer]
+    )
+    changes = published(
+        lambda: services.series_update(
+            actor=cast.manager,
+            series=series,
+            version=series.version,
+            changes={"local_time": dt.time(10, 0)},
+            projects=[],
+            attendees=[cast.manager, cast.viewer],
+        )
+    )
+    assert [(c["kind"], c["project"], c["team"], c["series"]) for c in changes] == [
+        ("standup-series", None, team.pk, series.pk)
+    ]
+
+    async def passed(count: int = 2, **follows) -> list[dict]:
+        stream = live.event_stream(frozenset({cast.project.pk}), live.channel_name(), **follows)
+        await anext(stream)  # subscribed
+        live.client().publish(live.channel_name(), json.dumps(changes[0]))
+        live.client().publish(live.channel_name(), json.dumps({"project": cast.project.pk}))
+        events = [await asyncio.wait_for(anext(stream), timeout=5) for _ in range(count)]
+        await stream.aclose()
+        return [json.loads(e.split("data: ", 1)[1]) for e in events]
+
+    # A team member's stream passes it; one who follows only the project does not.
+    mine = asyncio.run(passed(team_ids=frozenset({team.pk})))
+    assert [e.get("series") for e in mine] == [series.pk, None]
+    by_series = asyncio.run(passed(series_ids=frozenset({series.pk})))
+    assert [e.get("series") for e in by_series] == [series.pk, None]
+    theirs = asyncio.run(passed(1))  # the project's change came first: the team's was dropped
+    assert [e.get("series") for e in theirs] == [None]
