@@ -93,17 +93,19 @@ const isLiveRefresh = (detail) =>
 const touch = (event) => { if (event.target.id && event.target.form) event.target.dataset.touched = ""; };
 document.addEventListener("input", touch);
 document.addEventListener("change", touch);
-document.addEventListener("htmx:beforeRequest", (event) => {
-  if (isLiveRefresh(event.detail)) return;
-  const form = event.detail.elt.closest?.("form");
-  form?.querySelectorAll("[data-touched]").forEach((el) => delete el.dataset.touched);
+document.addEventListener("submit", (event) => {
+  event.target.querySelectorAll?.("[data-touched]").forEach((el) => delete el.dataset.touched);
 });
 let keptValues = null;
 let keptOpen = [];
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (!isLiveRefresh(event.detail)) return;
-  keptOpen = [...document.querySelectorAll("details[open][id]")].map((el) => el.id);
-  keptValues = [...document.querySelectorAll("[data-touched]")].map((el) => ({
+  keptValues = null;
+  keptOpen = [];
+  // Only what the refresh replaces (out-of-band parts keep their own rules).
+  const target = event.detail.target;
+  if (!isLiveRefresh(event.detail) || !target) return;
+  keptOpen = [...target.querySelectorAll("details[open][id]")].map((el) => el.id);
+  keptValues = [...target.querySelectorAll("[data-touched]")].map((el) => ({
     el, value: el.value, checked: el.checked,
     selected: el.multiple ? [...el.selectedOptions].map((o) => o.value) : null,
   }));
