@@ -8,7 +8,7 @@ and notifications are e-mailed only after that transaction commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -138,11 +138,14 @@ def update_versioned(
     m2m: Mapping[str, Iterable[models.Model]] | None = None,
     verb: str = "updated",
     message: str = "",
+    check: Callable[[M], None] | None = None,
 ) -> tuple[M, dict[str, dict[str, str]]]:
     """Apply changes to the row only if nobody saved a newer version meanwhile.
 
     The row is locked for the check and the write, so two saves of the same
-    version cannot both win. Returns the saved row and the recorded diff.
+    version cannot both win. The changed row is validated by `check` (its
+    `full_clean` unless given) before it is saved. Returns the saved row and the
+    recorded diff.
     """
     model = type(instance)
     with transaction.atomic():
@@ -162,7 +165,10 @@ def update_versioned(
                 diff[name] = _change(current, name, before_set, after_set)
         if not diff:
             return current, diff
-        current.full_clean()
+        if check is None:
+            current.full_clean()
+        else:
+            check(current)
         current.version += 1  # type: ignore[attr-defined]
         current.save()
         for name, values in (m2m or {}).items():

@@ -275,14 +275,23 @@ class ApiViewSet(viewsets.GenericViewSet):
         """The project a new row goes into, checked for the caller's role (403 if short)."""
         return get_project_for_user(self.user, project.pk, need=need)
 
-    def represent(self, obj: Any) -> Any:
-        return self.serializer_class(obj, context=self.get_serializer_context()).data
+    def represent(self, obj: Any, serializer: type[serializers.Serializer] | None = None) -> Any:
+        shown_by = serializer or self.serializer_class
+        return shown_by(obj, context=self.get_serializer_context()).data
 
-    def respond(self, obj: Any, *, status: int = 200, refetch: bool = True) -> Response:
-        """The row as the caller now reads it (re-read through the selector after a write)."""
+    def respond(
+        self,
+        obj: Any,
+        *,
+        status: int = 200,
+        refetch: bool = True,
+        serializer: type[serializers.Serializer] | None = None,
+    ) -> Response:
+        """The row as the caller now reads it (re-read through the selector after a write),
+        by `serializer` where an answer shows more than the representation."""
         if refetch:
             obj = self.fetch(obj.pk, write=False)
-        response = Response(self.represent(obj), status=status)
+        response = Response(self.represent(obj, serializer), status=status)
         if self.versioned:
             response["ETag"] = etag(obj.version)
         return response

@@ -41,7 +41,6 @@ from synchrony.api.base import (
     Retrievable,
     StrictSerializer,
     Updatable,
-    etag,
 )
 from synchrony.api.filtering import IdFilter
 from synchrony.launches import engine, services
@@ -233,15 +232,6 @@ class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
     def fetch(self, pk: int, *, write: bool) -> Channel:
         return get_channel_for_user(self.user, pk, write=write)
 
-    def _secret(self, channel: Channel, *, status: int = 200) -> Response:
-        channel = self.fetch(channel.pk, write=False)
-        response = Response(
-            ChannelSecretSerializer(channel, context=self.get_serializer_context()).data,
-            status=status,
-        )
-        response["ETag"] = etag(channel.version)
-        return response
-
     @extend_schema(request=ChannelCreateSerializer, responses={201: ChannelSecretSerializer})
     def create(self, request: Request) -> Response:
         """Add a channel (admins). The answer shows its signing secret, this once."""
@@ -251,7 +241,7 @@ class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
         body.is_valid(raise_exception=True)
         with transaction.atomic():
             channel = services.channel_create(actor=self.user, **body.validated_data)
-        response = self._secret(channel, status=201)
+        response = self.respond(channel, status=201, serializer=ChannelSecretSerializer)
         response["Location"] = self.reverse_action("detail", args=[channel.pk])
         return response
 
@@ -268,7 +258,7 @@ class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
         channel = self.get_object()
         StrictSerializer(data=request.data).is_valid(raise_exception=True)
         services.channel_rotate_secret(actor=self.user, channel=channel)
-        return self._secret(channel)
+        return self.respond(channel, serializer=ChannelSecretSerializer)
 
     @extend_schema(request=None, responses=ChannelSerializer)
     @action(detail=True, methods=["post"])

@@ -799,7 +799,7 @@ def hold(*, launch: Launch, actor: User, reason: str, version: int) -> Launch:
         )
         if launch.status != LaunchStatus.ARMED and launch.version != version:
             raise StaleEdit(launch, since_version=version)
-        if launch.status not in (LaunchStatus.SCHEDULED, LaunchStatus.ARMED):
+        if not launch.is_holdable:
             if launch.status == LaunchStatus.FIRING:
                 raise ValidationError("It is going out right now: cancel it to stop the rest.")
             raise ValidationError(

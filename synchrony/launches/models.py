@@ -176,6 +176,8 @@ FINAL_STATUSES = (
 )
 # The engine holds these: nobody edits a launch that is going out.
 ENGINE_STATUSES = (LaunchStatus.ARMED, LaunchStatus.FIRING)
+# A manager may hold these by hand (engine.hold): up to the moment firing starts.
+HOLDABLE_STATUSES = (LaunchStatus.SCHEDULED, LaunchStatus.ARMED)
 
 
 class LaunchPolicy(models.TextChoices):
@@ -242,6 +244,10 @@ class Launch(models.Model):
     @property
     def is_going_out(self) -> bool:
         return self.status in ENGINE_STATUSES
+
+    @property
+    def is_holdable(self) -> bool:
+        return self.status in HOLDABLE_STATUSES
 
     @property
     def local_go_live(self) -> dt.datetime:

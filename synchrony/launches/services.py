@@ -14,8 +14,6 @@ from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.services import (
-    StaleEdit,
-    describe,
     record_created,
     record_deleted,
     record_event,
@@ -370,36 +368,21 @@ def channel_create(*, actor: User, **fields: Any) -> Channel:
 def channel_update(
     *, actor: User, channel: Channel, version: int, changes: dict[str, Any]
 ) -> Channel:
-    """How a channel goes out. Nothing is saved unless every setting is valid, nor if
-    someone saved a newer version since the editor read `version` (StaleEdit).
-
-    The row is locked for the check and the write; every change is in the activity log
-    with who made it.
-    """
+    """How a channel goes out. Nothing is saved unless every setting is valid
+    (check_channel), nor if someone saved a newer version since the editor read
+    `version` (StaleEdit); every change is in the channel's history."""
     unknown = set(changes) - set(CHANNEL_SETTINGS)
     if unknown:
         raise ValueError(f"not channel settings: {sorted(unknown)}")
-    with transaction.atomic():
-        current = Channel.objects.select_for_update().get(pk=channel.pk)
-        if current.version != version:
-            raise StaleEdit(current, since_version=version)
-        diff = {}
-        for name, value in changes.items():
-            before = getattr(current, name)
-            if before != value:
-                label = getattr(Channel._meta.get_field(name), "verbose_name", name)
-                diff[name] = {
-                    "label": str(label).capitalize(),
-                    "before": describe(current, name, before),
-                    "after": describe(current, name, value),
-                }
-                setattr(current, name, value)
-        check_channel(current)
-        if diff:
-            current.version += 1
-            current.save(update_fields=[*diff, "version"])
-            record_event(actor=actor, project=None, verb="updated", target=current, changes=diff)
-    return current
+    updated, _ = update_versioned(
+        actor=actor,
+        project=None,
+        instance=channel,
+        version=version,
+        changes=changes,
+        check=check_channel,
+    )
+    return updated
 
 
 def channel_rotate_secret(*, actor: User, channel: Channel) -> Channel:

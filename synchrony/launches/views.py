@@ -282,7 +282,7 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         "conflicts": conflicts_for([launch])[launch.pk] if not launch.is_final else [],
         "can_manage": plan,
         "statuses": _next_statuses(launch) if manager else [],
-        "can_hold": manager and launch.status in (LaunchStatus.SCHEDULED, LaunchStatus.ARMED),
+        "can_hold": manager and launch.is_holdable,
         "add_channel_form": AddChannelForm() if plan else None,
         "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
         "gate_form": forms.get("gate_form") or (GateForm() if plan else None),

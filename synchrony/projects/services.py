@@ -24,6 +24,7 @@ from synchrony.activity.services import (
     record_event,
     update_versioned,
 )
+from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import (
     Goal,
     InputRequest,
@@ -205,11 +206,19 @@ def member_set(
     return membership
 
 
-def member_remove(*, actor: User, project: Project, membership: Membership) -> None:
+def member_remove(*, actor: User, project: Project, membership: Membership) -> list[str]:
+    """Take someone off the project. Their work stays theirs (and editable) until a manager
+    hands it on: returns the titles of the open tasks they still own, soonest due first."""
     with transaction.atomic():
         _keep_a_manager(project, membership, new_role=None)
         record_deleted(actor=actor, project=project, target=membership)
         membership.delete()
+    return list(
+        Task.objects.filter(project=project, owner_id=membership.user_id)
+        .exclude(status=TaskStatus.DONE)
+        .order_by("due_date", "id")
+        .values_list("title", flat=True)
+    )
 
 
 def _keep_a_manager(project: Project, membership: Membership, new_role: str | None) -> None:

@@ -20,7 +20,6 @@ from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
 from synchrony.planning import selectors as planning
 from synchrony.planning.forms import BudgetLineForm, ContentForm, TaskForm
-from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects import services
 from synchrony.projects.forms import (
     AnswerForm,
@@ -340,18 +339,13 @@ def member_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpRespon
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
     membership = get_object_or_404(Membership, pk=member_pk, project=project)
     try:
-        services.member_remove(actor=request.user, project=project, membership=membership)
+        open_tasks = services.member_remove(
+            actor=request.user, project=project, membership=membership
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{membership.user} left the project.")
-        # Their work stays theirs (and editable) until a manager hands it on: say what.
-        open_tasks = list(
-            Task.objects.filter(project=project, owner_id=membership.user_id)
-            .exclude(status=TaskStatus.DONE)
-            .order_by("due_date", "id")
-            .values_list("title", flat=True)
-        )
         if open_tasks:
             named = ", ".join(f"“{title}”" for title in open_tasks[:5])
             more = f" and {len(open_tasks) - 5} more" if len(open_tasks) > 5 else ""
