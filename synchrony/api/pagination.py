@@ -53,6 +53,13 @@ class Pagination(pagination.PageNumberPagination):
         # A page past the last is 404 ("Invalid page."), as DRF answers.
         return super().paginate_queryset(queryset, request, view)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        # Every page names its neighbours, null at either end: a client never has to ask
+        # whether the key is there.
+        paginated["required"] = ["count", "next", "previous", "results"]
+        return paginated
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

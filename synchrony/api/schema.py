@@ -4,8 +4,12 @@ Every operation of a core viewset (synchrony/api/base.py) is described with what
 core adds: the token scheme, the error body on every error status, ETag on a versioned
 representation, If-Match (required) on every change of a versioned row, and 412/428.
 Request bodies are closed (`additionalProperties: false`), as the API refuses unknown
-fields. Only viewsets on the core appear; older ad-hoc endpoints are documented in the
-README until they move onto it.
+fields; a row's representation requires every field it shows, as it always has them; the
+412 body is one component per resource (`TaskStale`). Only viewsets on the core appear;
+older ad-hoc endpoints are documented in the README until they move onto it.
+
+A client generated from it must work: tests/api/test_generated_client.py generates one
+(openapi-python-client, failing on any warning) and runs an integration on it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import ComponentIdentity, ResolvedComponent, force_instance
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 
 from synchrony.api.base import UNSAFE_ACTIONS, ApiViewSet
 from synchrony.api.errors import ErrorSerializer
@@ -96,8 +102,10 @@ class AutoSchema(openapi.AutoSchema):
             # The route takes anything in the id's place (to answer 404 in JSON); an id is
             # a positive whole number.
             lookup = self.view.lookup_url_kwarg or self.view.lookup_field
+            # A `pk` lookup is named after the model's key in the path: `{id}`.
+            names = {lookup, "id"} if lookup == "pk" else {lookup}
             for parameter in parameters:
-                if parameter["name"] == lookup:
+                if parameter["name"] in names:
                     parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         return parameters
 
@@ -136,43 +144,80 @@ class AutoSchema(openapi.AutoSchema):
                 )
         return dict(sorted(responses.items()))
 
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(
+            force_instance(serializer), serializers.ModelSerializer
+        ):
+            # A row's representation always has every field it shows (a default matters
+            # only when writing): a client must not have to ask whether `status` is there.
+            schema["required"] = sorted(schema.get("properties", {}))
+        return schema
+
     def _stale_schema(self) -> dict[str, Any]:
+        """The 412 body: one component per resource (`TaskStale`), so a client gets one
+        type for it, not one per operation."""
         error = self.resolve_serializer(ErrorSerializer(), "response")
         current = self.resolve_serializer(self.view.serializer_class(), "response")
-        change = {
-            "type": "object",
-            "properties": {
-                "by": {"type": "string", "nullable": True},
-                "at": {"type": "string", "format": "date-time"},
-                "verb": {"type": "string"},
-                "fields": {
-                    "type": "object",
-                    "additionalProperties": {
+        change = self._register(
+            "Change",
+            {
+                "type": "object",
+                "description": "A change someone saved after the version you sent.",
+                "properties": {
+                    "by": {"type": "string", "nullable": True, "description": "Who."},
+                    "at": {"type": "string", "format": "date-time"},
+                    "verb": {"type": "string", "description": "What they did, e.g. `edited`."},
+                    "fields": {
+                        "type": "object",
+                        "description": "Per field changed: its label, before and after.",
+                        "additionalProperties": self._register(
+                            "ChangedField",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "label": {"type": "string"},
+                                    "before": {"type": "string"},
+                                    "after": {"type": "string"},
+                                },
+                                "required": ["label", "before", "after"],
+                            },
+                        ),
+                    },
+                },
+                "required": ["by", "at", "verb", "fields"],
+            },
+        )
+        return self._register(
+            f"{current.name}Stale",
+            {
+                "allOf": [
+                    error.ref,
+                    {
                         "type": "object",
                         "properties": {
-                            "label": {"type": "string"},
-                            "before": {"type": "string"},
-                            "after": {"type": "string"},
+                            "version": {"type": "integer"},
+                            "current": current.ref,
+                            "changes": {"type": "array", "items": change},
                         },
+                        "required": ["version", "current", "changes"],
                     },
-                },
+                ],
+                "description": f"Stale: the {current.name} as it is now, and who changed "
+                "what since the version you sent.",
             },
-            "required": ["by", "at", "verb", "fields"],
-        }
-        return {
-            "allOf": [
-                error.ref,
-                {
-                    "type": "object",
-                    "properties": {
-                        "version": {"type": "integer"},
-                        "current": current.ref,
-                        "changes": {"type": "array", "items": change},
-                    },
-                    "required": ["version", "current", "changes"],
-                },
-            ]
-        }
+        )
+
+    def _register(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        """A schema of ours as a named component; its reference."""
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            schema=schema,
+            object=ComponentIdentity(f"synchrony:{name}"),
+        )
+        self.registry.register_on_missing(component)
+        return component.ref
 
 
 def only_core_endpoints(endpoints: list[tuple], **kwargs: Any) -> list[tuple]:

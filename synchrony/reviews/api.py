@@ -64,7 +64,7 @@ class RetrospectiveSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _CardItem(serializers.Serializer):
+class RetrospectiveCardItemSerializer(serializers.Serializer):
     text = serializers.CharField()
     anonymous = serializers.BooleanField()
     author = serializers.CharField(
@@ -72,15 +72,15 @@ class _CardItem(serializers.Serializer):
     )
 
 
-class _Card(serializers.Serializer):
+class RetrospectiveCardSerializer(serializers.Serializer):
     prompt = serializers.CharField()
     title = serializers.CharField()
     group = serializers.BooleanField()
     votes = serializers.IntegerField(allow_null=True, help_text="Hidden until the discussion.")
-    items = _CardItem(many=True)
+    items = RetrospectiveCardItemSerializer(many=True)
 
 
-class _GoalOutcome(serializers.Serializer):
+class RetrospectiveGoalOutcomeSerializer(serializers.Serializer):
     metric = serializers.CharField()
     unit = serializers.CharField(allow_blank=True)
     baseline = serializers.CharField()
@@ -91,13 +91,13 @@ class _GoalOutcome(serializers.Serializer):
     reading = serializers.CharField(allow_blank=True)
 
 
-class _TimelineEntry(serializers.Serializer):
+class RetrospectiveTimelineEntrySerializer(serializers.Serializer):
     when = serializers.CharField(help_text="A date, or a moment (ISO 8601).")
     what = serializers.CharField()
     detail = serializers.CharField(allow_blank=True)
 
 
-class _ActionItem(serializers.Serializer):
+class RetrospectiveActionItemSerializer(serializers.Serializer):
     title = serializers.CharField()
     project = serializers.CharField(allow_null=True)
     owner = serializers.CharField(allow_null=True)
@@ -105,7 +105,7 @@ class _ActionItem(serializers.Serializer):
     status = serializers.CharField()
 
 
-class _Lesson(serializers.Serializer):
+class RetrospectiveLessonSerializer(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.CharField()
     what_happened = serializers.CharField(allow_blank=True)
@@ -128,11 +128,11 @@ class RetrospectiveDataSerializer(serializers.Serializer):
     facilitator = serializers.CharField(allow_null=True)
     participants = serializers.ListField(child=serializers.CharField())
     votes_per_person = serializers.IntegerField()
-    cards = _Card(many=True)
-    goals = _GoalOutcome(many=True)
-    timeline = _TimelineEntry(many=True)
-    action_items = _ActionItem(many=True)
-    lessons = _Lesson(many=True)
+    cards = RetrospectiveCardSerializer(many=True)
+    goals = RetrospectiveGoalOutcomeSerializer(many=True)
+    timeline = RetrospectiveTimelineEntrySerializer(many=True)
+    action_items = RetrospectiveActionItemSerializer(many=True)
+    lessons = RetrospectiveLessonSerializer(many=True)
 
 
 class RetrospectiveFilter(filters.FilterSet):
