@@ -8,6 +8,7 @@ names the variable, instead of running with a surprise.
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -23,7 +24,7 @@ env.read_env(BASE_DIR / ".env", recurse=False)
 DEBUG = env.bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.str(
     "SITE_URL", "http://127.0.0.1:8000", validate=URL(require_tld=False, schemes={"http", "https"})
 ).rstrip("/")
@@ -46,10 +47,10 @@ CURRENCY = env.str(
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", False)
-LOG_LEVEL = env.log_level("LOG_LEVEL", "INFO")
+LOG_LEVEL = env.log_level("LOG_LEVEL", logging.INFO)
 # Outbound calls (launch webhooks, Slack) refuse private, loopback and link-local
 # addresses; an admin allows specific networks here, e.g. "10.0.0.0/8,127.0.0.1/32".
-OUTBOUND_ALLOWED_NETWORKS = env.list("OUTBOUND_ALLOWED_NETWORKS", [])
+OUTBOUND_ALLOWED_NETWORKS: list[str] = env.list("OUTBOUND_ALLOWED_NETWORKS", [])
 # Preflight checks run this many seconds before each go-live (24 h, 1 h, 5 min).
 LAUNCH_PREFLIGHT_OFFSETS = env.list("LAUNCH_PREFLIGHT_OFFSETS", [86400, 3600, 300], subcast=int)
 LAUNCH_RETRY_BASE_SECONDS = env.float("LAUNCH_RETRY_BASE_SECONDS", 2.0)

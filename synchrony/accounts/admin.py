@@ -9,7 +9,8 @@ from synchrony.accounts.models import Team, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        # Never None on Django's UserAdmin; typed optional, as on every ModelAdmin.
+        *(BaseUserAdmin.fieldsets or ()),
         ("Synchrony", {"fields": ("time_zone", "teams", "email_opt_out")}),
     )
     add_fieldsets = (

@@ -80,8 +80,10 @@ def describe(instance: models.Model, name: str, value: Any) -> str:
         return str(value)
     if isinstance(value, (list, tuple, set, models.QuerySet)):
         return ", ".join(sorted(str(v) for v in value))
-    if getattr(field, "choices", None):
-        return str(dict(field.choices).get(value, value))  # type: ignore[arg-type]
+    # A relation (ForeignObjectRel) has no choices.
+    choices = getattr(field, "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):

@@ -94,7 +94,7 @@ def _engine_health() -> dict[str, str]:
 
 
 @require_GET
-async def live(request: HttpRequest) -> HttpResponse:
+async def live(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The live-update stream (SSE) for the signed-in user's projects."""
     if not isinstance(request, ASGIRequest):
         # Under WSGI an endless stream would hold a worker thread for good; 204 tells the

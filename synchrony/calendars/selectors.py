@@ -215,8 +215,8 @@ def calendar_items(
             pairs = Activation.objects.filter(AnyOf("launch_id", channels_of)).order_by()
             for launch_id, channel_id in pairs.values_list("launch_id", "channel_id"):
                 channels_of[launch_id].add(channel_id)
-        on_channels = Channel.objects.filter(AnyOf("pk", set().union(*channels_of.values())))
-        channel_map = {c.pk: c for c in on_channels.only("name", "colour").order_by()}
+        used = Channel.objects.filter(AnyOf("pk", set().union(*channels_of.values())))
+        channel_map = {c.pk: c for c in used.only("name", "colour").order_by()}
         # Each launch lists its channels by name: rank them once, not once per launch.
         rank = {c.pk: i for i, c in enumerate(sorted(channel_map.values(), key=lambda c: c.name))}
         for launch in fetched:

@@ -164,7 +164,8 @@ def _find(
     for launch in launches:
         pk, go_live = launch.pk, launch.go_live
         local_date = go_live.astimezone(zoneinfo.ZoneInfo(launch.time_zone)).date()
-        count, first = 0, []
+        count = 0
+        first: list[Conflict] = []
         for channel_id in sorted(channels_of.get(pk, no_channels)):
             name, window, hours = windows[channel_id]
             near = neighbours.get(channel_id)

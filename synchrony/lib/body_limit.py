@@ -14,7 +14,7 @@ Browsers always send a length.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -81,7 +81,15 @@ class BodyLimitMiddleware:
         return self.get_response(request)
 
 
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Any]
+# As Django's handler takes them: the events received and sent are read-only mappings.
+ASGIApp = Callable[
+    [
+        dict[str, Any],
+        Callable[[], Awaitable[Mapping[str, Any]]],
+        Callable[[Mapping[str, Any]], Awaitable[None]],
+    ],
+    Any,
+]
 
 
 def limit_body(app: ASGIApp) -> ASGIApp:

@@ -49,7 +49,7 @@ def check_url(url: str) -> list[tuple[socket.AddressFamily, tuple[Any, ...]]]:
     except (socket.gaierror, UnicodeError):
         raise UnsafeURL(f"The host {host} does not resolve.") from None
     allowed = _allowed(tuple(settings.OUTBOUND_ALLOWED_NETWORKS))
-    addresses = []
+    addresses: list[tuple[socket.AddressFamily, tuple[Any, ...]]] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if (address.is_global and not address.is_multicast) or any(

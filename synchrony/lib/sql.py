@@ -32,7 +32,11 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
         # Ids as they are: an int per value, as IN would have checked them.
         return [int(v) for v in self.rhs]
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    # Django 5.2 compiles params as lists, and this one carries a list (the array);
+    # django-stubs types them as Django 6's tuples of scalars.
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any
+    ) -> tuple[str, list[Any]]:
         if not self.rhs:
             raise EmptyResultSet  # as IN () does: no rows, and no query at all
         lhs, lhs_params = self.process_lhs(compiler, connection)
@@ -54,6 +58,9 @@ class UtcTimestamp(Func):
     template = "(%(expressions)s AT TIME ZONE 'UTC')"
     output_field = DateTimeField()
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # Params as Django 5.2 has them, a list (django-stubs types Django 6's tuple).
+    def as_sqlite(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return sql, list(params)

@@ -234,14 +234,14 @@ class MetricSampleViewSet(Listable, ApiViewSet):
             response.data["message"] = response.data["detail"] = "Every sample is a JSON object."
             return response
         # A misspelt field would look like a figure saved without it.
-        strays = [
+        unknown = [
             RowError(i, str(key), "Unknown field.")
             for i, row in enumerate(rows, 1)
             for key in row
             if key not in FIELDS
         ]
-        if strays:
-            return _rows_refused(strays[:200], len(strays))
+        if unknown:
+            return _rows_refused(unknown[:200], len(unknown))
         try:
             count = samples_ingest(actor=self.user, rows=rows)
         except SamplesInvalid as error:

@@ -7,6 +7,7 @@ table beside it, which is the accessible alternative (and what a printout keeps)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
@@ -30,12 +31,13 @@ def line_chart(
     *,
     chart_id: str,
     title: str,
-    points: list[list[str | None]],
+    points: Sequence[tuple[str, str | None]],
     expected: list[tuple[str, str]] | None = None,
     target: str | None = None,
     colour: str = "#3b5bdb",
 ) -> SafeString:
-    """points: [[iso date, value], ...]; expected: the trajectory's two ends."""
+    """points: [(iso date, value or None), ...] (lists from a snapshot's JSON); expected:
+    the trajectory's two ends."""
     data = [(dt.date.fromisoformat(d), float(Decimal(v))) for d, v in points if v is not None]
     ends = [(dt.date.fromisoformat(d), float(Decimal(v))) for d, v in (expected or [])]
     everything = data + ends

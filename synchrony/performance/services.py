@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ def custom_metric_create(
 
 
 def samples_record(
-    *, actor: User, project: Project, rows: list[Mapping[str, Any]], source: str = "manual"
+    *, actor: User, project: Project, rows: Sequence[Mapping[str, Any]], source: str = "manual"
 ) -> int:
     """Manual entry: a few rows for one project, checked and written all together."""
     checker = Checker.for_project(actor=actor, project=project, default_source=source)

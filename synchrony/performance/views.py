@@ -343,7 +343,9 @@ def tracking_set(request: AuthedRequest, goal_pk: int) -> HttpResponse:
             messages.success(request, f"“{goal}” is measured as you said; its status is fresh.")
     else:
         messages.error(
-            request, "Not saved: " + "; ".join(e for errs in form.errors.values() for e in errs)
+            request,
+            # An ErrorList yields its messages (as strings), whatever it holds.
+            "Not saved: " + "; ".join(str(e) for errs in form.errors.values() for e in errs),
         )
     return redirect("performance:dashboard", pk=goal.project_id)
 

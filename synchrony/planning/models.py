@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,13 +13,16 @@ from django.utils import timezone
 
 from synchrony.projects.models import WORK_STAGES, Membership, Project, Role, Stage
 
+if TYPE_CHECKING:
+    from synchrony.accounts.models import User
+
 ASSIGNABLE_ROLES = (Role.MANAGER, Role.CONTRIBUTOR)
 
 
 PERSON_FIELDS = ("owner", "reviewer")
 
 
-def check_assignable(project: Project, user: object, field: str) -> None:
+def check_assignable(project: Project, user: User | None, field: str) -> None:
     """A new owner must be someone who can work on the project, not a viewer or a stranger.
 
     Checked only when the person is given the work: someone who later leaves the project

@@ -489,12 +489,8 @@ def item_add(request: AuthedRequest, retro_pk: int) -> HttpResponse:
             if item.is_anonymous:
                 remember_anonymous(request, response, retro, str(item.pk))
             return response
-    return render_retro(
-        request,
-        retro,
-        status=422,
-        **{f"item_form_{prompt}": form, f"flags_{prompt}": flags},
-    )
+    refused: dict[str, Any] = {f"item_form_{prompt}": form, f"flags_{prompt}": flags}
+    return render_retro(request, retro, status=422, **refused)
 
 
 @require_POST

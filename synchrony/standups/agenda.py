@@ -175,13 +175,10 @@ def _people(
             "user_id", flat=True
         )
     )
+    team = series.team
     in_team = (
-        set(
-            series.team.members.filter(pk__in=[a.pk for a in attendees]).values_list(
-                "pk", flat=True
-            )
-        )
-        if series.team_id
+        set(team.members.filter(pk__in=[a.pk for a in attendees]).values_list("pk", flat=True))
+        if team is not None
         else set()
     )
     people: dict[int, dict[str, Any]] = {}
@@ -204,8 +201,8 @@ def _people(
         bucket = _bucket(task, win)
         if bucket is None:
             continue
-        entry = people.get(task.owner_id) if task.owner_id else None
-        (entry or others)[bucket].append(_task(task))
+        owner = people.get(task.owner_id) if task.owner_id else None
+        (owner or others)[bucket].append(_task(task))
     return list(people.values()), others
 
 
@@ -453,7 +450,7 @@ def hydrate(value: Any) -> Any:
         return [hydrate(v) for v in value]
     if not isinstance(value, dict):
         return value
-    out = {}
+    out: dict[str, Any] = {}
     for key, item in value.items():
         if isinstance(item, str) and item and (key in MOMENTS):
             out[key] = dt.datetime.fromisoformat(item)

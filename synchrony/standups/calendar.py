@@ -92,9 +92,9 @@ def standup_items(
     meeting_url = reverse("standups:meeting", args=[2147483647]).replace("2147483647", "{0}")
     items = []
     for series in rows:
-        project_id = first_project.get(series.pk)
+        first_id = first_project.get(series.pk)
         # A team's stand-up has no project: the team's name stands beside it instead.
-        project = projects[project_id] if project_id is not None else None
+        project = projects[first_id] if first_id is not None else None
         team = series.team.name if project is None and series.team else ""
         for occurrence in occurrences(series.rule, lo, hi):
             meeting = made.get((series.pk, occurrence.local_date))

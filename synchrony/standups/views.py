@@ -335,6 +335,9 @@ def _changes(
             MeetingStatus.SCHEDULED,
             MeetingStatus.RUNNING,
         )
+        # Never None once the agenda is written (it has data): said for the type checker.
+        or agenda.since is None
+        or agenda.until is None
     ):
         return None
     win = agendas.Window(
@@ -450,7 +453,7 @@ def meeting_end(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
             f"Meeting ended after {ended.duration_minutes} min. The summary is on its way to "
             "the attendees.",
         )
-    response = redirect(meeting.get_absolute_url())
+    response: HttpResponse = redirect(meeting.get_absolute_url())
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = meeting.get_absolute_url()
@@ -613,7 +616,9 @@ def meeting_run(request: AuthedRequest, meeting_pk: int) -> HttpResponse:
 
 
 @require_GET
-async def meeting_live(request: HttpRequest, meeting_pk: int) -> HttpResponse:
+async def meeting_live(
+    request: HttpRequest, meeting_pk: int
+) -> HttpResponse | StreamingHttpResponse:
     """The meeting's own live stream (SSE), for facilitator mode: see standups/live.py."""
     user = await request.auser()
     if not user.is_authenticated:

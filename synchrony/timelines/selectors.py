@@ -828,10 +828,10 @@ def portfolio_timeline(
             marker.short = f"{day.day} {MONTH_ABBR[day.month]}"
             markers[project_id].append(marker)
     # Plain rows: the portfolio links none of its launches.
-    fields = launches.filter(go_live__gte=lo, go_live__lte=hi).values_list(
+    launch_rows = launches.filter(go_live__gte=lo, go_live__lte=hi).values_list(
         "project_id", "name", UtcTimestamp("go_live"), "status"
     )
-    for project_id, name, naive, status in fields:
+    for project_id, name, naive, status in launch_rows:
         go_live = naive.replace(tzinfo=dt.UTC)
         local = go_live.astimezone(tz)
         place = scale.place(local)

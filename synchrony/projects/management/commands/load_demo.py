@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +46,8 @@ PEOPLE = [
     ("ivan", "Ivan", "Petrov", "IT", "Europe/Berlin", "IT (signs off)"),
     ("fran", "Fran", "Dubois", "Finance", "Europe/Paris", "finance (signs off budgets)"),
 ]
+# A past launch per channel: (state, [(status code, outcome, error)], ms late).
+Outcomes = dict[str, tuple[str, Sequence[tuple[int | None, str, str]], int | None]]
 
 
 class Command(BaseCommand):
@@ -139,7 +142,7 @@ class Command(BaseCommand):
         so it is written as the engine would have: states, attempts, lateness and skew.
         """
         now = timezone.now()
-        waves = [
+        waves: list[tuple[str, int, Outcomes]] = [
             # name, days ago, {channel: (state, [(status code, outcome, error)], ms late)}
             (
                 "Renewal reminder, wave 1",
@@ -781,6 +784,7 @@ class Command(BaseCommand):
         standups.meeting_end(
             actor=maria, meeting=last, now=last.starts_at + dt.timedelta(minutes=24)
         )
+        assert chase.task_id is not None  # an action item on a project is a task at once
         task = Task.objects.get(pk=chase.task_id)
         planning.task_update(
             actor=maria, task=task, version=task.version, changes={"status": TaskStatus.DONE}
@@ -795,7 +799,7 @@ class Command(BaseCommand):
         shares their channels; Atlas already applied one, so its retrospective will ask
         whether it helped."""
         from synchrony.reviews import services as reviews
-        from synchrony.reviews.models import ItemGroup, Participant
+        from synchrony.reviews.models import Item, ItemGroup, Participant
 
         today = timezone.localdate()
         maria = p["maria"]
@@ -1003,12 +1007,11 @@ class Command(BaseCommand):
             ("wren", [items["copy"], group, items["page"]]),
         ]:
             for card in votes:
-                on_group = isinstance(card, ItemGroup)
                 reviews.vote_cast(
                     participant=who[username],
                     retro=retro,
-                    item=None if on_group else card,
-                    group=card if on_group else None,
+                    item=card if isinstance(card, Item) else None,
+                    group=card if isinstance(card, ItemGroup) else None,
                 )
         retro = reviews.phase_move(
             actor=maria, retro=retro, to_phase="discuss", expected_phase="vote"
@@ -1036,7 +1039,7 @@ class Command(BaseCommand):
                 reading=reading,
             )
         lessons = []
-        sources: list[tuple[dict[str, Any], str, str, str, list[Channel], str]] = [
+        sources: list[tuple[dict[str, Any], str, str, str, list[Channel], Stage]] = [
             (
                 {"group": group},
                 "Brief sales and customer success before customers hear",
