@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 
-from synchrony.accounts.models import User, time_zone_names
+from synchrony.accounts.models import Digest, User, time_zone_names
 from synchrony.activity.models import NotificationKind
+from synchrony.lib.forms import form_field
 
 
 class SettingsForm(forms.ModelForm):
@@ -26,11 +27,13 @@ class SettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
+            (z, z.replace("_", " ")) for z in time_zone_names()
+        ]
         self.fields["email"].required = True
         # Radio buttons: one choice always shows as taken. Not required, so a form posted
         # without it (an older page, a script) keeps the user's digest as it was.
-        self.fields["digest"].widget = forms.RadioSelect(choices=self.fields["digest"].choices)
+        self.fields["digest"].widget = forms.RadioSelect(choices=Digest.choices)
         self.fields["digest"].required = False
         self.initial["email_kinds"] = [
             k for k in NotificationKind.values if k not in self.instance.email_opt_out

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -40,11 +40,10 @@ class VersionedModelForm(forms.ModelForm):
     def changes(self) -> dict[str, Any]:
         """The cleaned model fields to save, without many-to-many fields and the version."""
         m2m = {f.name for f in self.instance._meta.many_to_many}
-        return {
-            k: v for k, v in self.cleaned_data.items() if k in self._meta.fields and k not in m2m
-        }
+        fields = self._meta.fields or ()  # every versioned form names its Meta.fields
+        return {k: v for k, v in self.cleaned_data.items() if k in fields and k not in m2m}
 
-    def stale(self, error: StaleEdit) -> VersionedModelForm:
+    def stale(self, error: StaleEdit) -> Self:
         """The refused form, ready for a deliberate second save.
 
         Fields someone else changed meanwhile take their new value, with the user's

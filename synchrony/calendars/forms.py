@@ -9,6 +9,7 @@ from synchrony.accounts.models import Team
 from synchrony.calendars.models import KINDS
 from synchrony.calendars.selectors import ALL_KINDS, Filters
 from synchrony.launches.models import Channel
+from synchrony.lib.forms import form_field
 from synchrony.projects.models import Project
 
 VIEWS = [("month", "Month"), ("week", "Week"), ("agenda", "Agenda")]
@@ -26,7 +27,7 @@ class CalendarForm(forms.Form):
 
     def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
+        form_field(self, "project", forms.ModelChoiceField).queryset = projects
 
     def values(self, today: dt.date) -> tuple[str, dt.date, Filters]:
         """The valid parts of the query; invalid parts fall back to their defaults."""

@@ -6,7 +6,16 @@ from django import forms
 
 from synchrony.accounts.models import Team, User, time_zone_names
 from synchrony.activity.forms import DateInput, VersionedModelForm
-from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
+from synchrony.launches.models import (
+    Activation,
+    Channel,
+    GateStatus,
+    Launch,
+    LaunchStatus,
+    Milestone,
+    ReadinessGate,
+)
+from synchrony.lib.forms import form_field
 
 
 class TimeInput(forms.TimeInput):
@@ -33,7 +42,9 @@ class LaunchForm(VersionedModelForm):
 
     def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
+            (z, z.replace("_", " ")) for z in time_zone_names()
+        ]
         self.fields["local_date"].widget = DateInput()
         if self.instance.pk:
             del self.fields["channels"]
@@ -84,7 +95,7 @@ class MoveForm(forms.Form):
 
 class StatusForm(forms.Form):
     version = forms.IntegerField(min_value=1)
-    status = forms.ChoiceField(choices=Launch._meta.get_field("status").choices)
+    status = forms.ChoiceField(choices=LaunchStatus.choices)
 
 
 class HoldForm(forms.Form):
@@ -114,13 +125,15 @@ class GateForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "gate_%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True)
-        self.fields["team"].queryset = Team.objects.all()
+        form_field(self, "owner", forms.ModelChoiceField).queryset = User.objects.filter(
+            is_active=True
+        )
+        form_field(self, "team", forms.ModelChoiceField).queryset = Team.objects.all()
 
 
 class GateStatusForm(forms.Form):
     version = forms.IntegerField(min_value=1)
-    status = forms.ChoiceField(choices=ReadinessGate._meta.get_field("status").choices)
+    status = forms.ChoiceField(choices=GateStatus.choices)
 
 
 class MilestoneForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from synchrony.activity.forms import DateInput
+from synchrony.lib.forms import form_field
 from synchrony.performance.models import (
     Aggregation,
     BuiltinMetric,
@@ -42,12 +43,12 @@ class SampleForm(forms.Form):
                 "channel", "launch"
             )
         ]
-        self.fields["channel"].choices = [
+        form_field(self, "channel", forms.ChoiceField).choices = [
             ("Channels", channels),
             ("Activations", activations),
         ]
         self.fields["channel"].label = "Channel or activation"
-        self.fields["metric"].choices = metric_choices(project)
+        form_field(self, "metric", forms.ChoiceField).choices = metric_choices(project)
         self.fields["date"].initial = timezone.localdate()
 
     def row(self) -> dict[str, Any]:
@@ -95,8 +96,8 @@ class TrackingForm(forms.Form):
         kwargs.setdefault("auto_id", f"track{prefix_id}_%s")
         super().__init__(*args, **kwargs)
         choices = metric_choices(project)
-        self.fields["metric"].choices = choices
-        self.fields["denominator"].choices = [("", "—"), *choices]
+        form_field(self, "metric", forms.ChoiceField).choices = choices
+        form_field(self, "denominator", forms.ChoiceField).choices = [("", "—"), *choices]
 
 
 class SnapshotForm(forms.Form):

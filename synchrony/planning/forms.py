@@ -7,7 +7,15 @@ from django import forms
 from synchrony.accounts.models import User
 from synchrony.activity.forms import VersionedModelForm
 from synchrony.launches.models import Channel
-from synchrony.planning.models import ASSIGNABLE_ROLES, BudgetLine, ContentItem, ContentStatus, Task
+from synchrony.lib.forms import form_field
+from synchrony.planning.models import (
+    ASSIGNABLE_ROLES,
+    BudgetLine,
+    ContentItem,
+    ContentStatus,
+    Task,
+    TaskStatus,
+)
 from synchrony.projects.models import Project
 
 
@@ -26,7 +34,8 @@ class ProjectScopedForm(VersionedModelForm):
         for name in self.person_fields:
             # Whoever holds the work now stays selectable, even after leaving the project.
             holder = getattr(self.instance, f"{name}_id", None)
-            self.fields[name].queryset = (people | User.objects.filter(pk=holder)).distinct()
+            choices = people if holder is None else people | User.objects.filter(pk=holder)
+            form_field(self, name, forms.ModelChoiceField).queryset = choices.distinct()
         if not self.instance.pk:
             del self.fields["version"]
 
@@ -57,7 +66,7 @@ class TaskForm(ProjectScopedForm):
         deps = self.project.tasks.all()
         if self.instance.pk:
             deps = deps.exclude(pk=self.instance.pk)
-        self.fields["depends_on"].queryset = deps
+        form_field(self, "depends_on", forms.ModelChoiceField).queryset = deps
         self.fields[
             "depends_on"
         ].help_text = "Tasks that must be done first (Ctrl-click to pick several)."
@@ -65,7 +74,7 @@ class TaskForm(ProjectScopedForm):
 
 class TaskStatusForm(forms.Form):
     version = forms.IntegerField(min_value=1)
-    status = forms.ChoiceField(choices=Task._meta.get_field("status").choices)
+    status = forms.ChoiceField(choices=TaskStatus.choices)
     blocked_reason = forms.CharField(max_length=300, required=False)
 
 
@@ -80,7 +89,9 @@ class ContentForm(ProjectScopedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].queryset = Channel.objects.filter(is_active=True)
+        form_field(self, "channel", forms.ModelChoiceField).queryset = Channel.objects.filter(
+            is_active=True
+        )
 
 
 class ReviewForm(forms.Form):

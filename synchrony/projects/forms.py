@@ -7,6 +7,7 @@ from django import forms
 from synchrony.accounts.models import Team, User
 from synchrony.activity.forms import DateInput, VersionedModelForm
 from synchrony.launches.models import Channel
+from synchrony.lib.forms import form_field
 from synchrony.projects.models import Goal, InputRequest, Project, RequestKind, RequestStatus, Role
 
 
@@ -36,9 +37,11 @@ class ProjectForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = Channel.objects.filter(is_active=True)
+        form_field(self, "channels", forms.ModelChoiceField).queryset = Channel.objects.filter(
+            is_active=True
+        )
         if self.instance.pk:
-            self.fields["owner"].queryset = User.objects.filter(
+            form_field(self, "owner", forms.ModelChoiceField).queryset = User.objects.filter(
                 memberships__project=self.instance, memberships__role=Role.MANAGER
             )
         else:
@@ -82,10 +85,12 @@ class InputRequestForm(forms.ModelForm):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        self.fields["requested_from_user"].queryset = User.objects.filter(is_active=True)
-        self.fields["requested_from_user"].empty_label = "— or choose a team —"
-        self.fields["requested_from_team"].queryset = Team.objects.all()
-        self.fields["requested_from_team"].empty_label = "— or choose a person —"
+        from_user = form_field(self, "requested_from_user", forms.ModelChoiceField)
+        from_user.queryset = User.objects.filter(is_active=True)
+        from_user.empty_label = "— or choose a team —"
+        from_team = form_field(self, "requested_from_team", forms.ModelChoiceField)
+        from_team.queryset = Team.objects.all()
+        from_team.empty_label = "— or choose a person —"
 
 
 class AnswerForm(forms.Form):
@@ -104,7 +109,7 @@ class AnswerForm(forms.Form):
             ]
         else:
             choices = [(RequestStatus.ANSWERED, "Answer")]
-        self.fields["decision"].choices = choices
+        form_field(self, "decision", forms.ChoiceField).choices = choices
         self.initial.setdefault("decision", choices[0][0])
         self.initial.setdefault("version", request.version)
 

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from synchrony.accounts.models import User
 from synchrony.activity.forms import DateInput, VersionedModelForm
 from synchrony.launches.models import FINAL_STATUSES, Channel, Launch
+from synchrony.lib.forms import form_field
 from synchrony.planning.models import ASSIGNABLE_ROLES
 from synchrony.projects.models import Project, Stage
 from synchrony.reviews.models import (
@@ -49,18 +50,20 @@ class StartForm(forms.Form):
     votes_per_person = forms.IntegerField(min_value=1, max_value=20, initial=3)
 
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="start_%s", **kwargs)
+        kwargs["auto_id"] = "start_%s"
+        super().__init__(*args, **kwargs)
         people = members_of(project)
-        self.fields["facilitator"].queryset = people
-        self.fields["participants"].queryset = people
-        self.fields["launch"].queryset = project.launches.filter(status__in=FINAL_STATUSES).exclude(
+        form_field(self, "facilitator", forms.ModelChoiceField).queryset = people
+        form_field(self, "participants", forms.ModelChoiceField).queryset = people
+        launch = form_field(self, "launch", forms.ModelChoiceField)
+        launch.queryset = project.launches.filter(status__in=FINAL_STATUSES).exclude(
             retrospectives__isnull=False
         )
         held = project.retrospectives.filter(launch__isnull=True).exists()
         if project.stage != Stage.REVIEW or held:
             # Only a launch's retrospective can be started now.
-            self.fields["launch"].required = True
-            self.fields["launch"].empty_label = None
+            launch.required = True
+            launch.empty_label = None
         if not self.is_bound:
             self.initial.setdefault("participants", list(people.values_list("pk", flat=True)))
 
@@ -72,7 +75,9 @@ class RetrospectiveForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["facilitator"].queryset = members_of(self.instance.project)
+        form_field(self, "facilitator", forms.ModelChoiceField).queryset = members_of(
+            self.instance.project
+        )
         self.fields["facilitator"].required = True
 
 
@@ -80,9 +85,12 @@ class ParticipantForm(forms.Form):
     user = forms.ModelChoiceField(queryset=User.objects.none(), label="Invite")
 
     def __init__(self, *args: Any, retro: Retrospective, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="invite_%s", **kwargs)
+        kwargs["auto_id"] = "invite_%s"
+        super().__init__(*args, **kwargs)
         active = retro.participants.filter(removed_at__isnull=True).values("user")
-        self.fields["user"].queryset = members_of(retro.project).exclude(pk__in=active)
+        form_field(self, "user", forms.ModelChoiceField).queryset = members_of(
+            retro.project
+        ).exclude(pk__in=active)
 
 
 class PhaseForm(forms.Form):
@@ -154,9 +162,10 @@ class ActionForm(forms.Form):
     def __init__(
         self, *args: Any, projects: QuerySet[Project], prefix_id: str = "action", **kwargs: Any
     ) -> None:
-        super().__init__(*args, auto_id=f"{prefix_id}_%s", **kwargs)
-        self.fields["project"].queryset = projects
-        self.fields["owner"].queryset = User.objects.filter(
+        kwargs["auto_id"] = f"{prefix_id}_%s"
+        super().__init__(*args, **kwargs)
+        form_field(self, "project", forms.ModelChoiceField).queryset = projects
+        form_field(self, "owner", forms.ModelChoiceField).queryset = User.objects.filter(
             is_active=True,
             memberships__project__in=projects,
             memberships__role__in=ASSIGNABLE_ROLES,
@@ -184,9 +193,11 @@ class LessonForm(VersionedModelForm):
         if prefix_id:
             kwargs["auto_id"] = f"{prefix_id}_%s"
         super().__init__(*args, **kwargs)
-        self.fields["channels"].queryset = Channel.objects.filter(is_active=True)
-        self.fields["stage"].choices = [("", "—"), *LESSON_STAGES]
-        self.fields["kind"].choices = [("", "—"), *LaunchKind.choices]
+        form_field(self, "channels", forms.ModelChoiceField).queryset = Channel.objects.filter(
+            is_active=True
+        )
+        form_field(self, "stage", forms.ChoiceField).choices = [("", "—"), *LESSON_STAGES]
+        form_field(self, "kind", forms.ChoiceField).choices = [("", "—"), *LaunchKind.choices]
         if not self.instance.pk:
             del self.fields["version"]
 
@@ -215,7 +226,8 @@ class NoteForm(forms.Form):
     text = forms.CharField(max_length=300, label="What happened")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="note_%s", **kwargs)
+        kwargs["auto_id"] = "note_%s"
+        super().__init__(*args, **kwargs)
 
 
 class AnswerForm(forms.Form):

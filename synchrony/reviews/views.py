@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from synchrony.accounts.http import AuthedRequest
 from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.services import StaleEdit
+from synchrony.lib.forms import form_field
 from synchrony.projects.models import Project, Role, Stage
 from synchrony.projects.selectors import (
     Need,
@@ -165,9 +167,10 @@ def _project_reviews_page(
     retros = list(project.retrospectives.select_related("launch", "facilitator"))
     if form is None and manage:
         form = StartForm(project=project, initial={"facilitator": request.user.pk})
+    launches = form_field(form, "launch", ModelChoiceField).queryset if form is not None else None
     can_start = manage and (
         (project.stage == Stage.REVIEW and not any(r.launch_id is None for r in retros))
-        or (form is not None and form.fields["launch"].queryset.exists())
+        or (launches is not None and launches.exists())
     )
     return render(
         request,
@@ -382,7 +385,7 @@ def retro_edit(request: AuthedRequest, retro_pk: int) -> HttpResponse:
                 changes=form.changes(),
             )
         except StaleEdit as error:
-            form = form.stale(error)  # type: ignore[assignment]
+            form = form.stale(error)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -800,7 +803,7 @@ def lesson_edit(request: AuthedRequest, lesson_pk: int) -> HttpResponse:
                 channels=form.cleaned_data["channels"],
             )
         except StaleEdit as error:
-            form = form.stale(error)  # type: ignore[assignment]
+            form = form.stale(error)
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from synchrony.accounts.models import Team, User, time_zone_names
 from synchrony.activity.forms import DateInput, VersionedModelForm
 from synchrony.launches.forms import TimeInput
+from synchrony.lib.forms import form_field
 from synchrony.projects.models import Project, Role
 from synchrony.projects.selectors import projects_for_user
 from synchrony.standups.models import MeetingNote, NoteKind, StandupSeries
@@ -49,23 +50,25 @@ class SeriesForm(VersionedModelForm):
         if not self.instance.pk:
             del self.fields["version"]
             self.initial.setdefault("time_zone", user.time_zone)
-        self.fields["time_zone"].choices = [(z, z.replace("_", " ")) for z in time_zone_names()]
+        form_field(self, "time_zone", forms.ChoiceField).choices = [
+            (z, z.replace("_", " ")) for z in time_zone_names()
+        ]
         self.fields["local_time"].widget = TimeInput()
-        self.fields["local_time"].input_formats = ["%H:%M", "%H:%M:%S"]
+        form_field(self, "local_time", forms.TimeField).input_formats = ["%H:%M", "%H:%M:%S"]
         self.fields["starts_on"].widget = DateInput()
         # Projects you manage, and those already on the series (kept, even if you do not).
         managed = projects_for_user(user).exclude(stage="closed")
         if not user.is_superuser:
             managed = managed.filter(user_role=Role.MANAGER)
         current = self.instance.projects.all() if self.instance.pk else Project.objects.none()
-        self.fields["projects"].queryset = Project.objects.filter(
+        form_field(self, "projects", forms.ModelChoiceField).queryset = Project.objects.filter(
             Q(pk__in=managed.values("pk")) | Q(pk__in=current.values("pk"))
         ).order_by("name")
         self.fields["projects"].required = False
-        self.fields["team"].queryset = Team.objects.all()
+        form_field(self, "team", forms.ModelChoiceField).queryset = Team.objects.all()
         people = User.objects.filter(is_active=True).order_by("first_name", "username")
-        self.fields["facilitator"].queryset = people
-        self.fields["attendees"].queryset = people
+        form_field(self, "facilitator", forms.ModelChoiceField).queryset = people
+        form_field(self, "attendees", forms.ModelChoiceField).queryset = people
         self.fields["facilitator"].initial = self.initial.get("facilitator", user.pk)
 
     def changes(self) -> dict[str, Any]:
@@ -105,8 +108,10 @@ class ActionItemForm(forms.Form):
     def __init__(self, *args: Any, people: Any, projects: list[Project], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "action_%s")
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people
-        self.fields["project"].queryset = Project.objects.filter(pk__in=[p.pk for p in projects])
+        form_field(self, "owner", forms.ModelChoiceField).queryset = people
+        form_field(self, "project", forms.ModelChoiceField).queryset = Project.objects.filter(
+            pk__in=[p.pk for p in projects]
+        )
         if len(projects) == 1:
             self.fields["project"].initial = projects[0].pk
         if not projects:
