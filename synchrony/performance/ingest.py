@@ -10,7 +10,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -154,7 +154,7 @@ class Checker:
         checker._load(allowed, activation_ids=activation_ids)
         return checker
 
-    def _load(self, projects: list[Project], activation_ids: set[int] | None) -> None:
+    def _load(self, projects: Sequence[Project], activation_ids: set[int] | None) -> None:
         kinds = metric_kinds([p.pk for p in projects])
         for project in projects:
             first, last = project_window(project, self.today)

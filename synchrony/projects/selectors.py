@@ -7,7 +7,7 @@ may not see is a 404; one they may see but not change is a 403 on write.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
@@ -24,7 +24,11 @@ from synchrony.projects.models import (
 )
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from synchrony.accounts.models import User
+
+    ProjectWithRole = WithAnnotations[Project, "UserRole"]
 
 
 class Need(StrEnum):
@@ -33,16 +37,30 @@ class Need(StrEnum):
     MANAGE = "manage"  # everything: managers
 
 
-def projects_for_user(user: User) -> QuerySet[Project]:
+class UserRole(TypedDict):
+    """What projects_for_user() annotates: the viewer's role, which querysets filter on."""
+
+    user_role: str | None
+
+
+def projects_for_user(user: User) -> QuerySet[ProjectWithRole]:
     """Projects the user is a member of, each annotated with `user_role`."""
     if user.is_superuser:
-        return Project.objects.annotate(user_role=Value(Role.MANAGER.value))
+        return _with_role(Value(Role.MANAGER.value))
     # One membership per (project, user): no ordering, so no join on users and no sort
     # in a subquery that runs for every project.
     role = (
         Membership.objects.filter(project=OuterRef("pk"), user=user).order_by().values("role")[:1]
     )
-    return Project.objects.annotate(user_role=Subquery(role)).filter(user_role__isnull=False)
+    return _with_role(Subquery(role)).filter(user_role__isnull=False)
+
+
+def _with_role(role: Value | Subquery) -> QuerySet[ProjectWithRole]:
+    # Project declares user_role, so that a project reached through a relation (a task's)
+    # has it typed too; django-stubs refuses to annotate a name the model declares, and
+    # then loses the annotation: the cast puts it back, for filters on user_role.
+    projects = Project.objects.annotate(user_role=role)  # type: ignore[no-redef]
+    return cast("QuerySet[ProjectWithRole]", projects)
 
 
 def role_allows(role: str | None, need: Need) -> bool:

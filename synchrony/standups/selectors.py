@@ -9,7 +9,7 @@ projects they can see, so a team stand-up never leaks another project's work.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Value
@@ -30,7 +30,21 @@ from synchrony.standups.models import (
 )
 
 if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
     from synchrony.accounts.models import Team
+
+    ListedSeries = WithAnnotations[StandupSeries, "SeriesListing"]
+
+
+class SeriesListing(TypedDict):
+    """What series_list() reads beside each series."""
+
+    visible_projects: list[Project]
+    recent_meetings: list[Meeting]
+    attendee_count: int
+    project_count: int
+    held: int
 
 
 def series_for_user(user: User) -> QuerySet[StandupSeries]:
@@ -156,7 +170,7 @@ def can_see_series(user: User, series: StandupSeries) -> bool:
     return user.is_active and series_for_user(user).filter(pk=series.pk).exists()
 
 
-def series_list(user: User, *, include_archived: bool = False) -> list[StandupSeries]:
+def series_list(user: User, *, include_archived: bool = False) -> list[ListedSeries]:
     series = (
         series_for_user(user)
         .select_related("facilitator", "team")

@@ -8,7 +8,7 @@ item, attendance) swaps only its own part, so nothing typed elsewhere is lost.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
@@ -66,6 +66,9 @@ from synchrony.standups.selectors import (
     visible_projects,
 )
 
+if TYPE_CHECKING:
+    from synchrony.standups.selectors import ListedSeries
+
 
 def _messages_oob(request: AuthedRequest) -> bytes:
     return render_to_string("includes/messages.html", {"oob": True}, request).encode()
@@ -80,8 +83,9 @@ def series_index(request: AuthedRequest) -> HttpResponse:
     all_series = series_list(request.user, include_archived=archived)
     now = timezone.now()
     for series in all_series:
-        series.next = None if series.is_archived else _next(series, now)
-        series.hidden_projects = series.project_count - len(series.visible_projects)
+        # Read by the template beside the query's annotations.
+        series.next = None if series.is_archived else _next(series, now)  # type: ignore[attr-defined]
+        series.hidden_projects = series.project_count - len(series.visible_projects)  # type: ignore[attr-defined]
     return render(
         request,
         "standups/series_list.html",
@@ -93,10 +97,10 @@ def series_index(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _next(series: StandupSeries, now: dt.datetime) -> Any:
+def _next(series: ListedSeries, now: dt.datetime) -> Any:
     """The meeting running now, or the next by the schedule (computed, not made), passing
     over any held early or skipped."""
-    recent = series.recent_meetings  # type: ignore[attr-defined]
+    recent = series.recent_meetings
     running = [m for m in recent if m.status == MeetingStatus.RUNNING]
     if running:
         return running[0]
