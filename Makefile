@@ -54,6 +54,7 @@ chromium:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy synchrony
 	$(VENV)/bin/hadolint Dockerfile
 
 format: install
