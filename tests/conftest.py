@@ -54,7 +54,7 @@ def _empty_test_queue():
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    manager = UserFactory(username="manager")
+    manager = UserFactory(username="manager", starts_projects=True)
     project = ProjectFactory(owner=manager, name="Atlas launch")
     contributor = UserFactory(username="contributor")
     viewer = UserFactory(username="viewer")

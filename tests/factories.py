@@ -5,6 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from synchrony.accounts.models import Team, User
@@ -26,6 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     time_zone = "Europe/Berlin"
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def starts_projects(user: User, create: bool, extracted: bool, **kwargs: object) -> None:
+        """UserFactory(starts_projects=True): a marketing manager, who may start projects."""
+        if extracted:
+            user.user_permissions.add(
+                Permission.objects.get_by_natural_key("add_project", "projects", "project")
+            )
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -36,7 +37,9 @@ from synchrony.planning.services import budget_approve
 from synchrony.projects import services
 from synchrony.projects.models import Goal, Project, Role, Stage
 from synchrony.projects.selectors import (
+    NOT_A_PROJECT_STARTER,
     Need,
+    can_create_project,
     get_goal_for_user,
     get_project_for_user,
     projects_for_user,
@@ -175,6 +178,13 @@ class ProjectViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
             # Moving back is how a closed project reopens.
             allow_closed=self.action == "transition",
         )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Start a project (marketing managers and admins); you become its manager."""
+        # Refused before the body is read, as every write the caller may not make is.
+        if not can_create_project(self.user):
+            raise PermissionDenied(NOT_A_PROJECT_STARTER)
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, data: dict[str, Any]) -> Project:
         channels = data.pop("channels", [])

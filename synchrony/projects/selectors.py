@@ -63,6 +63,21 @@ def _with_role(role: Value | Subquery) -> QuerySet[ProjectWithRole]:
     return cast("QuerySet[ProjectWithRole]", projects)
 
 
+# The group a data migration (projects 0004) made to hold the permission; an admin adds
+# people to it in Django's admin, or grants "Can add project" to someone directly.
+PROJECT_STARTERS = "Marketing managers"
+NOT_A_PROJECT_STARTER = (
+    f"Marketing managers start projects: ask an admin to add you to {PROJECT_STARTERS}."
+)
+
+
+def can_create_project(user: User) -> bool:
+    """Who starts projects: the workspace's marketing managers (Django's "Can add project"
+    permission, usually through the Marketing managers group) and admins. Everyone else
+    (sales, CS, IT, finance) is given a role in the projects they are part of."""
+    return user.is_active and (user.is_staff or user.has_perm("projects.add_project"))
+
+
 def role_allows(role: str | None, need: Need) -> bool:
     if need == Need.MANAGE:
         return role == Role.MANAGER

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -36,6 +36,7 @@ from synchrony.projects.models import (
     Stage,
     StageTransition,
 )
+from synchrony.projects.selectors import NOT_A_PROJECT_STARTER, can_create_project
 from synchrony.projects.stages import missing_criteria
 from synchrony.webhooks.events import EventType, emit
 
@@ -49,6 +50,8 @@ def project_create(
 ) -> Project:
     """A new project, owned and managed by its creator; `fields` are Project's own fields
     (summary, scope, promotion window, stage deadlines, budget)."""
+    if not can_create_project(actor):
+        raise PermissionDenied(NOT_A_PROJECT_STARTER)
     project = Project(name=name, owner=actor, **fields)
     project.full_clean()
     with transaction.atomic():

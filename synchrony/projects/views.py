@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,8 +32,10 @@ from synchrony.projects.forms import (
 )
 from synchrony.projects.models import PRACTICES, Membership, Project, Role, Stage
 from synchrony.projects.selectors import (
+    NOT_A_PROJECT_STARTER,
     Need,
     can_answer_request,
+    can_create_project,
     get_goal_for_user,
     get_project_for_user,
     get_request_for_user,
@@ -73,12 +75,18 @@ def project_list(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "projects/project_list.html",
-        {"by_stage": projects_by_stage(request.user), "stages": Stage.choices},
+        {
+            "by_stage": projects_by_stage(request.user),
+            "stages": Stage.choices,
+            "can_create": can_create_project(request.user),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def project_create(request: AuthedRequest) -> HttpResponse:
+    if not can_create_project(request.user):
+        raise PermissionDenied(NOT_A_PROJECT_STARTER)
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

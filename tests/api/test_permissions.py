@@ -144,8 +144,6 @@ def test_a_viewer_reads_everything_and_every_write_is_403(cast, api):
         for method in route.methods:
             if route.basename == "notification":
                 continue  # personal: below
-            if route.name == "project-list" and method == "post":
-                continue  # a new project is the caller's own
             body = bodies.get(route.basename) if route.name.endswith("-list") else None
             response = call(api.viewer, route, method, body)
             if method == "get":
@@ -288,3 +286,16 @@ def test_no_one_but_a_manager_moves_the_stage(cast, api, role):
     )
     assert response.status_code == (404 if role == "outsider" else 403)
     assert Project.objects.get().stage == Stage.DEVELOPMENT
+
+
+def test_only_marketing_managers_and_admins_start_projects(cast, api):
+    body = {"name": "Side project"}
+    before = snapshot()
+    for who in (api.contributor, api.viewer, api.outsider):
+        response = who.post("/api/v1/projects/", {"name": 5})  # refused before the body
+        assert "Marketing managers start projects" in assert_error(response, 403)["message"]
+        assert_error(who.post("/api/v1/projects/", body), 403, "permission_denied")
+    assert snapshot() == before
+    response = api.manager.post("/api/v1/projects/", body)
+    assert response.status_code == 201, response.content
+    assert Project.objects.get(pk=response.json()["id"]).owner == cast.manager

@@ -23,7 +23,9 @@ def iso(days: int) -> str:
 
 
 def test_manager_takes_a_project_through_signoff_into_planning(live_server, new_context):
-    manager = UserFactory(username="mara", first_name="Mara", last_name="Quist")
+    manager = UserFactory(
+        username="mara", first_name="Mara", last_name="Quist", starts_projects=True
+    )
     stakeholder = UserFactory(username="sam", first_name="Sam", last_name="Seller")
     channel = ChannelFactory(name="Newsletter")
 

@@ -51,7 +51,9 @@ def open_page(page: Page, url: str) -> None:
 
 def test_a_retrospective_with_two_people_feeds_the_next_project(asgi_server, new_context):
     base = asgi_server.url
-    maria = UserFactory(username="maria", first_name="Maria", last_name="Lopez")
+    maria = UserFactory(
+        username="maria", first_name="Maria", last_name="Lopez", starts_projects=True
+    )
     devon = UserFactory(username="devon", first_name="Devon", last_name="Park")
     newsletter = ChannelFactory(name="Newsletter", colour="#3b5bdb")
     project = ProjectFactory(

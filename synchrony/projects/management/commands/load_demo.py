@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,7 @@ from synchrony.planning import services as planning
 from synchrony.planning.models import BudgetCategory, ContentKind, ContentStatus, TaskStatus
 from synchrony.projects import services as projects
 from synchrony.projects.models import Project, RequestKind, RequestStatus, Role, Stage
+from synchrony.projects.selectors import PROJECT_STARTERS
 
 PEOPLE = [
     # username, first, last, team, time zone, what they do in the demo
@@ -98,6 +100,11 @@ class Command(BaseCommand):
             )
             user.teams.add(Team.objects.get_or_create(name=team)[0])
             people[username] = user
+        starters, _ = Group.objects.get_or_create(name=PROJECT_STARTERS)
+        starters.permissions.add(
+            Permission.objects.get_by_natural_key("add_project", "projects", "project")
+        )
+        people["maria"].groups.add(starters)
         return people
 
     def channels(self, p: dict[str, User]) -> dict[str, Channel]:
