@@ -112,6 +112,7 @@ class EngineProcesses:
 
         db = connection.settings_dict
         self.directory = directory
+        self.queue = settings.CELERY_TASK_DEFAULT_QUEUE
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "synchrony.settings_test",
@@ -136,7 +137,11 @@ class EngineProcesses:
     def start_worker(self) -> None:
         self.started += 1
         log = f"worker-{self.started}.log"
-        self.worker_name = f"w{self.started}@{socket.gethostname()}"
+        # Unique on this broker: remote control (`consume`) reaches every worker of that
+        # name on the Redis database, whichever queue it serves. Named only `w1@host`, the
+        # other pytest-xdist worker's engine worker also obeyed `add_consumer` for this
+        # queue, then took this worker's messages and ran them on its own test database.
+        self.worker_name = f"{self.queue}-w{self.started}-{os.getpid()}@{socket.gethostname()}"
         self.worker = self._spawn("worker", "--loglevel", "INFO", "-n", self.worker_name, log=log)
         deadline = time.monotonic() + 30
         while b" ready." not in (self.directory / log).read_bytes():
@@ -152,14 +157,10 @@ class EngineProcesses:
 
     def consume(self, on: bool) -> None:
         """Stop (or resume) the worker taking messages from the queue; it stays up."""
-        from django.conf import settings
-
         from synchrony.celery import app
 
         command = app.control.add_consumer if on else app.control.cancel_consumer
-        replies = command(
-            settings.CELERY_TASK_DEFAULT_QUEUE, destination=[self.worker_name], reply=True
-        )
+        replies = command(self.queue, destination=[self.worker_name], reply=True)
         assert replies, f"{self.worker_name} did not answer"
 
     def kill_worker(self) -> None:
