@@ -32,6 +32,13 @@ app.conf.beat_schedule = {
         "schedule": timedelta(seconds=5),
         "options": {"expires": 10},
     },
+    # Notification e-mail, at least once: re-prompts sends whose message is overdue or whose
+    # worker's claim lapsed. Idempotent (the send is claimed by a conditional UPDATE).
+    "sweep-notification-emails": {
+        "task": "synchrony.activity.tasks.sweep_notification_emails",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 50},
+    },
     # Idempotent: a reminder is keyed by task and due date, so a run twice sends once.
     "remind-due-tasks": {
         "task": "synchrony.planning.tasks.remind_due_tasks",

@@ -110,6 +110,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 vars().update(EMAIL_CONFIG)
+# Without a timeout a silent mail server holds a worker thread (and an e-mail's claim) for
+# good; EMAIL_URL's ?timeout= overrides.
+EMAIL_TIMEOUT = EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -339,6 +342,17 @@ LAUNCH_PAYLOAD_MAX_BYTES = 65_536
 # (LAUNCH_RETRY_BASE_SECONDS doubling, at most LAUNCH_RETRY_MAX_SECONDS apart).
 WEBHOOK_TIMEOUT_SECONDS = 10
 WEBHOOK_MAX_ATTEMPTS = 8  # per delivery; then it has failed
+
+# Notification e-mail goes out at least once (synchrony/activity/services.py). A worker's
+# claim on a send lapses after the lease (well past EMAIL_TIMEOUT's few round trips); the
+# sweep re-prompts a send whose claim lapsed, or whose message is overdue by the grace,
+# while the notification is younger than the max age: later, the bell alone tells.
+NOTIFICATION_EMAIL_LEASE_SECONDS = 300
+NOTIFICATION_EMAIL_GRACE_SECONDS = 120
+NOTIFICATION_EMAIL_MAX_AGE_SECONDS = 6 * 3600
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = 8
+NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = 5.0  # doubling, with jitter
+NOTIFICATION_EMAIL_RETRY_MAX_SECONDS = 600
 
 LOGGING = {
     "version": 1,

@@ -57,6 +57,15 @@ class NotificationKind(models.TextChoices):
     WEBHOOK_DISABLED = "webhook_disabled", "A webhook endpoint I own was disabled"
 
 
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def email_unsent(self) -> NotificationQuerySet:
+        """Those whose e-mail has not gone out, with attempts left."""
+        return self.filter(
+            emailed_at__isnull=True,
+            email_attempts__lt=settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS,
+        )
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -72,11 +81,30 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail goes out at least once (synchrony/activity/services.py). Set when one is
+    # owed: when a worker's message for it is next due, past which the sweep prompts again.
+    # None when the recipient does not get this kind by e-mail.
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    # A worker took the send then; the claim lapses after NOTIFICATION_EMAIL_LEASE_SECONDS,
+    # so a worker killed mid-send does not keep it.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set only once the mail server accepted the message.
     emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The sweep's look-up: the few e-mails owed and not sent.
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(emailed_at__isnull=True, email_due_at__isnull=False),
+                name="notification_email_owed",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],

@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import F, Q
 from django.utils import formats, timezone
 
 from synchrony.activity.models import ActivityEvent, Notification
@@ -220,6 +223,7 @@ def notify(
         ).values_list("recipient_id", flat=True)
         for pk in already:
             people.pop(pk, None)
+    now = timezone.now()
     created = Notification.objects.bulk_create(
         [
             Notification(
@@ -230,6 +234,7 @@ def notify(
                 body=body,
                 url=url,
                 dedupe_key=dedupe_key,
+                email_due_at=now if user.wants_email(kind) else None,
             )
             for user in people.values()
         ],
@@ -243,7 +248,7 @@ def notify(
             )
         )
     for notification in created:
-        if people[notification.recipient_id].wants_email(kind):
+        if notification.email_due_at is not None:
             send_notification_email.delay_on_commit(notification.pk)
     return created
 
@@ -253,3 +258,96 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> i
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     return unread.update(read_at=timezone.now())
+
+
+# ── Notification e-mail ───────────────────────────────────────────────────────
+#
+# At least once, and once in the normal path: a worker claims the send with a conditional
+# UPDATE (a lease, not the mark of a sent e-mail), sends, and only then sets emailed_at. A
+# worker killed between claim and send leaves a claim that lapses; the sweep prompts the
+# send again. A second copy goes out only when a send outlives its lease (a mail server
+# slower than NOTIFICATION_EMAIL_LEASE_SECONDS) or the server took it and the worker died
+# before writing emailed_at.
+
+
+EMAIL_SWEEP_BATCH = 500
+
+
+def _seconds(name: str) -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, name))
+
+
+def notification_email_claim(*, notification_id: int, now: dt.datetime) -> Notification | None:
+    """Take the send of a notification's e-mail; None when it is sent, claimed by a worker
+    whose lease still runs, or out of attempts."""
+    lapsed = now - _seconds("NOTIFICATION_EMAIL_LEASE_SECONDS")
+    claimed = (
+        Notification.objects.email_unsent()
+        .filter(pk=notification_id)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=lapsed))
+        .update(email_claimed_at=now, email_attempts=F("email_attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Notification.objects.select_related("recipient").get(pk=notification_id)
+
+
+def notification_email_send(*, notification_id: int, retry_in: float) -> bool:
+    """Send one notification's e-mail; True when this call sent it.
+
+    When the send fails, the claim is given back and the next try is expected `retry_in`
+    seconds on (the task's retry), so the sweep does not run ahead of it; the error is
+    raised for the task to retry.
+    """
+    now = timezone.now()
+    notification = notification_email_claim(notification_id=notification_id, now=now)
+    if notification is None:
+        return False
+    link = f"{settings.SITE_URL}{notification.url}" if notification.url else settings.SITE_URL
+    lines = [notification.title, "", notification.body, "", f"Open in Synchrony: {link}", ""]
+    lines.append(f"Choose which e-mails you get: {settings.SITE_URL}/accounts/settings/")
+    ours = Notification.objects.filter(pk=notification_id, email_claimed_at=now)
+    try:
+        send_mail(
+            subject=f"[Synchrony] {notification.title}"[:200],
+            message="\n".join(lines),
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception:
+        ours.update(email_claimed_at=None, email_due_at=now + dt.timedelta(seconds=retry_in))
+        raise
+    # Whoever holds the claim now, the e-mail went: no one sends it again.
+    Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    return True
+
+
+def notification_email_sweep(now: dt.datetime | None = None) -> int:
+    """Prompt again the e-mails owed whose message is overdue by the grace (lost with Redis,
+    or a retry that never came back) or whose worker's claim lapsed (killed mid-send).
+
+    Only for notifications younger than the max age: an e-mail hours late helps nobody,
+    and the bell has it. Each is prompted once per grace (its due time moves to now).
+    Returns how many.
+    """
+    from synchrony.activity.tasks import send_notification_email
+
+    now = now or timezone.now()
+    overdue = now - _seconds("NOTIFICATION_EMAIL_GRACE_SECONDS")
+    lapsed = now - _seconds("NOTIFICATION_EMAIL_LEASE_SECONDS")
+    stalled = (
+        Notification.objects.email_unsent()
+        .filter(created_at__gte=now - _seconds("NOTIFICATION_EMAIL_MAX_AGE_SECONDS"))
+        .filter(email_due_at__lt=overdue)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=lapsed))
+    )
+    with transaction.atomic():
+        pks = list(
+            stalled.select_for_update(skip_locked=True)
+            .order_by("email_due_at")
+            .values_list("pk", flat=True)[:EMAIL_SWEEP_BATCH]
+        )
+        Notification.objects.filter(pk__in=pks).update(email_due_at=now)
+        for pk in pks:
+            send_notification_email.delay_on_commit(pk)
+    return len(pks)

@@ -1,43 +1,36 @@
 from __future__ import annotations
 
+import random
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import timezone
 
-from synchrony.activity.models import Notification
+from synchrony.activity import services
+
+# What a mail server or the network does for a while; anything else is not retried here
+# (the claim is given back all the same, and the sweep tries again within the attempts).
+TRANSIENT = (OSError, smtplib.SMTPException)
 
 
-@shared_task(
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=6,
-)
-def send_notification_email(notification_id: int) -> None:
-    # Claim the send with a conditional UPDATE: a redelivered message finds it taken.
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    if not claimed:
-        return
-    notification = Notification.objects.select_related("recipient", "project").get(
-        pk=notification_id
-    )
-    link = f"{settings.SITE_URL}{notification.url}" if notification.url else settings.SITE_URL
-    lines = [notification.title, "", notification.body, "", f"Open in Synchrony: {link}", ""]
-    lines.append(f"Choose which e-mails you get: {settings.SITE_URL}/accounts/settings/")
+def backoff(retries: int) -> float:
+    """Exponential with jitter, bounded (as launch sends back off)."""
+    base = settings.NOTIFICATION_EMAIL_RETRY_BASE_SECONDS * 2**retries
+    delay = random.uniform(base / 2, base)  # noqa: S311 - jitter, not a secret
+    return min(delay, settings.NOTIFICATION_EMAIL_RETRY_MAX_SECONDS)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=None)
+def send_notification_email(self, notification_id: int) -> bool:
+    # The database bounds the tries (NOTIFICATION_EMAIL_MAX_ATTEMPTS claims), whether they
+    # come from these retries or from the sweep.
+    retry_in = backoff(self.request.retries)
     try:
-        send_mail(
-            subject=f"[Synchrony] {notification.title}"[:200],
-            message="\n".join(line for line in lines if line is not None),
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
-    except Exception:
-        # Give the claim back so the retry can take it.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
+        return services.notification_email_send(notification_id=notification_id, retry_in=retry_in)
+    except TRANSIENT as error:
+        raise self.retry(exc=error, countdown=retry_in) from error
+
+
+@shared_task(ignore_result=True)
+def sweep_notification_emails() -> int:
+    return services.notification_email_sweep()
