@@ -98,19 +98,43 @@
   // only once it settles: a shortcut pressed meanwhile would click a link htmx does not
   // handle yet (a full page load) or tick a box whose form posts nothing. Such keys wait
   // for the swap to settle, in order.
-  let busy = false;
+  //
+  // Each request is counted on its own, from when it is sent until what it swapped in has
+  // settled: one request's bookkeeping must never end another's wait. (A single flag did:
+  // a request settles in several events, one per part swapped, and a fallback timer of a
+  // request long finished ended the wait of the section being fetched now; the next →
+  // then followed the new section's link before htmx wired it, a full page load.)
+  const pending = new Set(); // requests sent whose swap has not settled yet
+  const swapped = new WeakSet(); // requests whose answer was swapped in: a settle follows
   const queue = [];
   let writing = false; // n, d or a is waiting in the queue: keys typed meanwhile follow it
+  const busy = () => pending.size > 0;
   const drain = () => {
-    busy = false;
-    writing = false;
-    while (queue.length && !busy) queue.shift()();
+    while (queue.length && !busy()) queue.shift()();
+    if (!queue.length) writing = false;
   };
-  const later = (action) => (busy ? queue.push(action) : action());
-  document.addEventListener("htmx:beforeRequest", () => { busy = true; });
-  document.addEventListener("htmx:afterSettle", () => setTimeout(drain, 0));
-  // A request that swaps nothing (or fails) never settles.
-  document.addEventListener("htmx:afterRequest", () => setTimeout(() => busy && drain(), 500));
+  const finish = (xhr) => {
+    // After every afterSettle of this request (one per part) and the focus handling below.
+    if (pending.delete(xhr) && !busy()) setTimeout(drain, 0);
+  };
+  const later = (action) => (busy() ? queue.push(action) : action());
+  document.addEventListener("htmx:beforeSend", (event) => {
+    const xhr = event.detail.xhr;
+    if (!xhr) return;
+    pending.add(xhr);
+    // The answer was handled by the time the request ends (htmx swaps in its load
+    // handler). Refused, failed, aborted or swapping nothing, it never settles; swapped,
+    // it settles unless every part it swapped was replaced meanwhile, so its own settle
+    // gets a while (its timer was set first) before this request stops holding keys.
+    xhr.addEventListener("loadend", () => {
+      if (!swapped.has(xhr)) finish(xhr);
+      else setTimeout(() => finish(xhr), 500);
+    });
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.xhr) swapped.add(event.detail.xhr);
+  });
+  document.addEventListener("htmx:afterSettle", (event) => finish(event.detail.xhr));
 
   const SHORTCUTS = {
     ArrowRight: () => section()?.querySelector("[data-run-next]")?.click(),
@@ -146,7 +170,7 @@
     // Typed right after n, d or a while a swap is settling: the field is not focused yet,
     // so the keys wait in the queue too and land in it, in order, instead of being lost
     // (or taken for shortcuts).
-    if (writing && busy && !event.ctrlKey && (event.key.length === 1 || event.key === "Backspace")) {
+    if (writing && busy() && !event.ctrlKey && (event.key.length === 1 || event.key === "Backspace")) {
       event.preventDefault();
       const key = event.key;
       queue.push(() => {
@@ -165,7 +189,7 @@
     // Arrows on a radio button choose between note and decision, as they always do.
     if (event.key.startsWith("Arrow") && target.matches?.("input[type=radio]")) return;
     event.preventDefault();
-    if (busy && "nda".includes(event.key)) writing = true;
+    if (busy() && "nda".includes(event.key)) writing = true;
     later(SHORTCUTS[event.key]);
   });
 
