@@ -289,8 +289,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Request limits: a form post is small; anything bigger is an error, not a load.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Request limits: a form post is small; anything bigger is an error, not a load. DRF reads
+# an API body through this limit too, so it is never below the API's own (which refuses
+# first, with its message; synchrony.lib.body_limit.api_limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, API_MAX_BODY_BYTES)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
 # Any request body: the largest metrics file plus room for the form around it. An API
 # batch of 10,000 samples is about 1.5 MB.

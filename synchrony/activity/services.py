@@ -8,6 +8,7 @@ and notifications are e-mailed only after that transaction commits.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -109,7 +110,7 @@ def record_event(
     project: Project | None,
     verb: str,
     target: models.Model,
-    changes: Mapping[str, Mapping[str, str]] | None = None,
+    changes: Mapping[str, Mapping[str, Any]] | None = None,
     message: str = "",
 ) -> ActivityEvent:
     return ActivityEvent.objects.create(
@@ -144,7 +145,7 @@ def update_versioned(
     verb: str = "updated",
     message: str = "",
     check: Callable[[M], None] | None = None,
-) -> tuple[M, dict[str, dict[str, str]]]:
+) -> tuple[M, dict[str, dict[str, Any]]]:
     """Apply changes to the row only if nobody saved a newer version meanwhile.
 
     The row is locked for the check and the write, so two saves of the same
@@ -157,17 +158,17 @@ def update_versioned(
         current = model._default_manager.select_for_update().get(pk=instance.pk)
         if current.version != version:  # type: ignore[attr-defined]
             raise StaleEdit(current, since_version=version)
-        diff: dict[str, dict[str, str]] = {}
+        diff: dict[str, dict[str, Any]] = {}
         for name, value in changes.items():
             before = getattr(current, name)
             if before != value:
-                diff[name] = _change(current, name, before, value)
+                diff[name] = field_change(current, name, before, value)
                 setattr(current, name, value)
         for name, values in (m2m or {}).items():
             before_set = set(getattr(current, name).all())
             after_set = set(values)
             if before_set != after_set:
-                diff[name] = _change(current, name, before_set, after_set)
+                diff[name] = field_change(current, name, before_set, after_set)
         if not diff:
             return current, diff
         if check is None:
@@ -186,14 +187,49 @@ def update_versioned(
     return current, diff
 
 
-def _change(instance: models.Model, name: str, before: Any, after: Any) -> dict[str, str]:
+def field_change(instance: models.Model, name: str, before: Any, after: Any) -> dict[str, Any]:
+    """One field's change as recorded: its label, before and after as people read them
+    (the history pages, a stale form's message), and as values (`before_value`,
+    `after_value`: the API's 412, whose clients write codes and ids, not labels)."""
     field = instance._meta.get_field(name)
     label = str(getattr(field, "verbose_name", name)).capitalize()
     return {
         "label": label,
         "before": describe(instance, name, before),
         "after": describe(instance, name, after),
+        "before_value": value_of(instance, name, before),
+        "after_value": value_of(instance, name, after),
     }
+
+
+def value_of(instance: models.Model, name: str, value: Any) -> Any:
+    """A value as the API writes it, in JSON: the code of a choice, the id of a row (ids,
+    sorted, for several), ISO 8601 for days and times (UTC for moments), a decimal as text
+    with the field's places."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (set, frozenset, models.QuerySet)):
+        return sorted(value_of(instance, name, v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [value_of(instance, name, v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): value_of(instance, name, v) for k, v in value.items()}
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        places = getattr(instance._meta.get_field(name), "decimal_places", None)
+        if places is not None and value.is_finite():
+            value = value.quantize(Decimal(1).scaleb(-places))
+        return format(value, "f")
+    return str(value)
 
 
 def notify(

@@ -7,7 +7,9 @@ Adding a resource
    representation carries ``id`` and, for an editable row, ``version`` (read-only). When
    the create body differs from the edit body (it names the project, say), give a second
    serializer for it. Ids of related rows are ``RelatedId`` fields; scope them to what
-   the caller may see (``ProjectId`` does it for projects).
+   the caller may see (``ProjectId`` does it for projects). A date, time or moment declared
+   by hand is this module's ``DateField``/``TimeField``/``DateTimeField`` (model fields map
+   to them), which say that February 30th does not exist rather than blame the format.
 2. A viewset in the same ``api.py``, composed of the verbs it offers::
 
        class MilestoneViewSet(Listable, Retrievable, Creatable, Updatable, Deletable,
@@ -54,10 +56,16 @@ What the core does for every resource
   declared ``@action(..., if_match=True)`` (so the schema says so) and calls
   ``expected_version()`` and ``check_version()`` itself before its service.
   ``perform_update`` gets the version to hand to the service, which re-checks it under a
-  row lock (raising StaleEdit, also 412).
-- Errors, from DRF, Django or a service, have one body (synchrony/api/errors.py).
+  row lock (raising StaleEdit, also 412). Its ``changes`` give each field's ``before``
+  and ``after`` as values, beside the labels the history pages show (``api_change``).
+- Errors, from DRF, Django or a service, have one body (synchrony/api/errors.py), in
+  JSON whatever Accept says: 406 only ever replaces an answer that succeeds (a write
+  is refused after the 401/403/429 checks and before it runs). An address under /api/
+  that matches no route is 404 in that body, naming the address with its slash when
+  that one exists; never an APPEND_SLASH redirect.
 - A write runs in one transaction: refused means nothing saved.
-- Bodies over API_MAX_BODY_BYTES are 413 before they are read; only JSON is parsed.
+- Bodies over API_MAX_BODY_BYTES are 413 before they are read, with the same message
+  from every layer (synchrony/lib/body_limit.py); only JSON is parsed.
 - Times are read and written in UTC, whoever calls.
 - Pagination (``page``, ``page_size`` up to 200), filtering (django-filter), ordering.
 """
@@ -69,7 +77,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import models, transaction
 from django.db.models import QuerySet
@@ -82,6 +89,8 @@ from rest_framework.response import Response
 from synchrony.activity.services import StaleEdit
 from synchrony.api.errors import PreconditionRequired, RequestTooLarge, error_body
 from synchrony.api.pagination import parse_id
+from synchrony.lib.body_limit import api_limit, too_large
+from synchrony.lib.dates import why_not_a_date, why_not_a_moment, why_not_a_time
 from synchrony.projects.models import Project
 from synchrony.projects.selectors import Need, get_project_for_user, projects_for_user
 
@@ -134,9 +143,58 @@ def refuse_strays(fields: Mapping[str, serializers.Field], data: Any) -> None:
         raise serializers.ValidationError(problems)
 
 
+def _refuse_if_impossible(value: Any, why: Callable[[str], str | None]) -> None:
+    """DRF calls February 30th a date of the wrong format: say it does not exist. Text
+    written wrongly keeps DRF's message, which names the format."""
+    reason = why(value) if isinstance(value, str) else None
+    if reason is not None:
+        raise serializers.ValidationError(reason, code="invalid") from None
+
+
+class DateField(serializers.DateField):
+    """Every date of the API (ResourceSerializer maps model dates to it; a declared one
+    names it): one that does not exist is refused as such, not as a format."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            _refuse_if_impossible(value, why_not_a_date)
+            raise
+
+
+class DateTimeField(serializers.DateTimeField):
+    """As DateField, for moments (2026-02-30T10:00:00Z, 25:00, an offset of +25:00)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            _refuse_if_impossible(value, why_not_a_moment)
+            raise
+
+
+class TimeField(serializers.TimeField):
+    """As DateField, for times of day (24:30)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            _refuse_if_impossible(value, why_not_a_time)
+            raise
+
+
 class ResourceSerializer(serializers.ModelSerializer):
     # A resource's representation; as a write body it refuses strays (refuse_strays).
     # (A comment, not a docstring: the schema would show it on every resource.)
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+        models.DateTimeField: DateTimeField,
+        models.TimeField: TimeField,
+    }
 
     def to_internal_value(self, data: Any) -> Any:
         refuse_strays(self.fields, data)
@@ -200,7 +258,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     # Set by @action(..., if_match=True) on an action that changes a versioned row.
     if_match: bool = False
     create_serializer_class: ClassVar[type[serializers.BaseSerializer] | None] = None
-    # A body larger than this is 413 before it is read; None: API_MAX_BODY_BYTES.
+    # A body larger than this is 413 before it is read; None: API_MAX_BODY_BYTES (either
+    # within the limits of the layers in front: synchrony.lib.body_limit.api_limit).
     max_body_bytes: ClassVar[int | None] = None
     # Anything in the id's place reaches fetch(), which answers 404 in JSON for junk.
     lookup_value_regex = r"[^/]+"
@@ -221,12 +280,35 @@ class ApiViewSet(viewsets.GenericViewSet):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = self.max_body_bytes or settings.API_MAX_BODY_BYTES
+        limit = api_limit(self.max_body_bytes)
         if length > limit:
-            raise RequestTooLarge(
-                f"This request body is {length:,} bytes; at most {limit:,} are accepted."
-            )
+            raise RequestTooLarge(too_large(length, limit))
         super().initial(request, *args, **kwargs)
+        # A write the caller could not read the answer to is not made; who calls is known
+        # by now (401, 403 and 429 come first).
+        if self._not_acceptable is not None and request.method not in permissions.SAFE_METHODS:
+            raise self._not_acceptable
+
+    # Errors are JSON whatever Accept says, so an Accept that names nothing the API serves
+    # must not hide them, as DRF's 406 (decided before anything else) would, even the 401
+    # of a call without a token: 406 is only ever instead of an answer that succeeds.
+    _not_acceptable: exceptions.NotAcceptable | None = None
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        if force:
+            return super().perform_content_negotiation(request, force=True)
+        try:
+            return super().perform_content_negotiation(request)
+        except (exceptions.NotAcceptable, Http404):  # Http404: an unknown ?format=
+            self._not_acceptable = exceptions.NotAcceptable(
+                "Only JSON is served: send Accept: application/json (or none)."
+            )
+            return super().perform_content_negotiation(request, force=True)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._not_acceptable is not None and response.status_code < 400:
+            response = self.handle_exception(self._not_acceptable)  # a read, nothing changed
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_serializer_class(self) -> Any:
         if self.action == "create" and self.create_serializer_class is not None:
@@ -334,7 +416,7 @@ class ApiViewSet(viewsets.GenericViewSet):
                 "by": str(event.actor) if event.actor else None,
                 "at": event.created_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
                 "verb": event.verb,
-                "fields": {name: dict(change) for name, change in event.changes.items()},
+                "fields": {name: api_change(change) for name, change in event.changes.items()},
             }
             for event in error.events
         ]
@@ -361,6 +443,20 @@ class ApiViewSet(viewsets.GenericViewSet):
         response = Response(body, status=412)
         response["ETag"] = etag(current.version)
         return response
+
+
+def api_change(change: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded change (activity.services.field_change) as the API's 412 says it: before
+    and after as values, as the representation has them (`todo`, an id), beside the labels
+    the pages show (`To do`, a name). A change recorded before values were kept has only
+    its labels: its values are null."""
+    return {
+        "label": change["label"],
+        "before": change.get("before_value"),
+        "after": change.get("after_value"),
+        "before_label": change["before"],
+        "after_label": change["after"],
+    }
 
 
 class Listable:

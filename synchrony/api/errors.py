@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -162,12 +165,43 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.bad_request(request, exception)
 
 
+NO_ROUTE = "api:no-route"
+
+
+def not_found(request: HttpRequest) -> JsonResponse:
+    """404 for an API address that matches nothing, naming the address with its trailing
+    slash when that one exists (the slip every client makes once)."""
+    message = "No such address in the API; /api/docs/ lists them all."
+    if not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.view_name != NO_ROUTE:
+            query = request.META.get("QUERY_STRING", "")
+            message = f"API addresses end in a slash: {request.path}/" + (
+                f"?{query}" if query else ""
+            )
+    return JsonResponse(error_body("not_found", message), status=404)
+
+
+@csrf_exempt  # nothing here is changed or read: a write with no route is a 404, not a 403
+@login_not_required  # as the resources, which a token may call: a 404, not the login page
+def no_route(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """The last route under /api/ (synchrony/api/urls.py): whatever matches no other is
+    the API's 404, with DEBUG on too, where Django would answer its HTML technical page.
+
+    And an address without its trailing slash now resolves, so CommonMiddleware's
+    APPEND_SLASH leaves it alone: it would answer a write with a 500 under DEBUG and, in
+    production, with a 301 that HTTP clients follow as a GET (a POST that creates turned
+    into a list that answers 200).
+    """
+    return not_found(request)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _api(request):
-        return JsonResponse(
-            error_body("not_found", "No such address in the API; /api/docs/ lists them all."),
-            status=404,
-        )
+        return not_found(request)
     return defaults.page_not_found(request, exception)
 
 

@@ -31,7 +31,9 @@ ERRORS = {
     "401": "No valid credentials: send `Authorization: Bearer <token>` (or sign in).",
     "403": "Not allowed: a read-only token, or a role on the project that may not do this.",
     "404": "No such object, or none the caller may see; or a page past the last.",
-    "406": "Only JSON is served.",
+    "406": "Only JSON is served, and `Accept` names nothing else: given instead of an "
+    "answer that succeeds (a write is then not made). Errors are JSON whatever `Accept` "
+    "says.",
     "412": "Stale: the row changed since the version named by If-Match. The body holds "
     "the current representation and its version.",
     "413": "The body is larger than the API accepts.",
@@ -170,17 +172,46 @@ class AutoSchema(openapi.AutoSchema):
                     "verb": {"type": "string", "description": "What they did, e.g. `edited`."},
                     "fields": {
                         "type": "object",
-                        "description": "Per field changed: its label, before and after.",
+                        "description": "Per field changed: before and after as values, "
+                        "and as the pages show them.",
                         "additionalProperties": self._register(
                             "ChangedField",
                             {
                                 "type": "object",
                                 "properties": {
-                                    "label": {"type": "string"},
-                                    "before": {"type": "string"},
-                                    "after": {"type": "string"},
+                                    "label": {
+                                        "type": "string",
+                                        "description": "The field's name for people, e.g. "
+                                        "`Status`.",
+                                    },
+                                    "before": {
+                                        "nullable": True,
+                                        "description": "The value before, as the "
+                                        "representation has it (`todo`, an id, a list of "
+                                        "ids, `2026-03-01`, null); null too in a change "
+                                        "recorded before values were kept.",
+                                    },
+                                    "after": {
+                                        "nullable": True,
+                                        "description": "The value after, as `before`.",
+                                    },
+                                    "before_label": {
+                                        "type": "string",
+                                        "description": "The value before as the pages "
+                                        "show it (`To do`, a name); empty if none.",
+                                    },
+                                    "after_label": {
+                                        "type": "string",
+                                        "description": "The value after, as `before_label`.",
+                                    },
                                 },
-                                "required": ["label", "before", "after"],
+                                "required": [
+                                    "label",
+                                    "before",
+                                    "after",
+                                    "before_label",
+                                    "after_label",
+                                ],
                             },
                         ),
                     },

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from synchrony.activity.api import NotificationViewSet
-from synchrony.api import views
+from synchrony.api import errors, views
 from synchrony.launches.api import (
     ActivationViewSet,
     ChannelViewSet,
@@ -63,4 +63,8 @@ urlpatterns = [
     ),
     # In this namespace: api:project-list, api:project-detail, api:project-transition, …
     path("api/v1/", include(router.urls)),
+    # Last: every other address under /api/ is the API's JSON 404 (never Django's HTML
+    # page nor an APPEND_SLASH redirect). No route under /api/ may come after this one,
+    # here or in an app included after this module in synchrony/urls.py.
+    re_path(r"^api(?:/|$)", errors.no_route, name="no-route"),
 ]

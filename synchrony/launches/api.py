@@ -33,6 +33,7 @@ from synchrony.accounts.models import Team, User, validate_time_zone
 from synchrony.api.base import (
     ApiViewSet,
     Creatable,
+    DateField,
     Deletable,
     Listable,
     ProjectId,
@@ -40,6 +41,7 @@ from synchrony.api.base import (
     ResourceSerializer,
     Retrievable,
     StrictSerializer,
+    TimeField,
     Updatable,
 )
 from synchrony.api.filtering import IdFilter
@@ -295,7 +297,7 @@ WALL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 
 @extend_schema_field({"type": "string", "pattern": WALL_TIME, "example": "09:30"})
-class WallTimeField(serializers.TimeField):
+class WallTimeField(TimeField):
     """A wall time, HH:MM or HH:MM:SS, in a zone named beside it (no offset of its own,
     which is why it is no RFC 3339 `time`)."""
 
@@ -318,7 +320,7 @@ class LaunchSerializer(ResourceSerializer):
     actions and by the engine, never by an edit.
     """
 
-    local_date = serializers.DateField(help_text="The go-live date, as planned in `time_zone`.")
+    local_date = DateField(help_text="The go-live date, as planned in `time_zone`.")
     local_time = WallTimeField(help_text="The go-live wall time, as planned in `time_zone`.")
     time_zone = serializers.CharField(
         max_length=64, validators=[validate_time_zone], help_text=TIME_ZONE_HELP

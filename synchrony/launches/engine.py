@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
-from synchrony.activity.services import StaleEdit, notify, record_event
+from synchrony.activity.services import StaleEdit, field_change, notify, record_event
 from synchrony.launches.adapters import Result, Send, adapter_for
 from synchrony.launches.models import (
     SETTLED_STATES,
@@ -251,7 +251,7 @@ def transition(
     )
     if not taken:
         return False
-    before = launch.get_status_display()
+    before = launch.status
     launch.status = status
     launch.version += 1
     for name, value in fields.items():
@@ -261,7 +261,7 @@ def transition(
         project=launch.project,
         verb=f"status: {LaunchStatus(status).label.lower()}",
         target=launch,
-        changes={"status": {"label": "Status", "before": before, "after": status.label}},
+        changes={"status": field_change(launch, "status", before, status)},
         message=message,
     )
     emit(launch_event(status), launch)

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from synchrony.launches.models import Activation, Channel
+from synchrony.lib.dates import why_not_a_date
 from synchrony.performance.models import (
     BUILTIN_KINDS,
     BuiltinMetric,
@@ -249,7 +250,10 @@ class Checker:
 
         day = _date(row.get("date"))
         if day is None:
-            fail("date", "Give the date as YYYY-MM-DD.")
+            raw = row.get("date")
+            # February 30th is no date: saying so beats sending them to check the format.
+            impossible = why_not_a_date(raw) if isinstance(raw, str) else None
+            fail("date", impossible or "Give the date as YYYY-MM-DD.")
         elif not rules.first_day <= day <= rules.last_day:
             if day > self.today:
                 fail("date", f"{day:%-d %b %Y} is in the future.")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from synchrony.activity.models import NotificationKind
 from synchrony.activity.services import (
+    field_change,
     notify,
     record_created,
     record_deleted,
@@ -144,13 +145,7 @@ def project_move(
             project=locked,
             verb="advanced" if forward else "moved back",
             target=locked,
-            changes={
-                "stage": {
-                    "label": "Stage",
-                    "before": Stage(from_stage).label,
-                    "after": Stage(to_stage).label,
-                }
-            },
+            changes={"stage": field_change(locked, "stage", from_stage, to_stage)},
             message=reason,
         )
         notify(
@@ -182,7 +177,7 @@ def member_set(
                 project=project,
                 verb="added",
                 target=membership,
-                changes={"role": {"label": "Role", "before": "", "after": Role(role).label}},
+                changes={"role": field_change(membership, "role", None, role)},
             )
             notify(
                 recipients=[user] if notify_added else [],
@@ -196,7 +191,7 @@ def member_set(
         if membership.role == role:
             return membership
         _keep_a_manager(project, membership, new_role=role)
-        before = membership.get_role_display()
+        before = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
         record_event(
@@ -204,7 +199,7 @@ def member_set(
             project=project,
             verb="changed role of",
             target=membership,
-            changes={"role": {"label": "Role", "before": before, "after": Role(role).label}},
+            changes={"role": field_change(membership, "role", before, role)},
         )
     return membership
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from synchrony.activity.live import publish_change
 from synchrony.activity.models import NotificationKind
-from synchrony.activity.services import notify, record_event, update_versioned
+from synchrony.activity.services import field_change, notify, record_event, update_versioned
 from synchrony.launches.models import FINAL_STATUSES
 from synchrony.lib.tokens import hash_token, new_token
 from synchrony.projects.models import WORK_STAGES, Membership, Project, Role, Stage
@@ -258,13 +258,7 @@ def phase_move(
             project=retro.project,
             verb="moved the board of" if not forward else "revealed the next phase of",
             target=locked,
-            changes={
-                "phase": {
-                    "label": "Phase",
-                    "before": Phase(before).label,
-                    "after": Phase(to_phase).label,
-                }
-            },
+            changes={"phase": field_change(locked, "phase", before, to_phase)},
         )
         if forward and to_phase in (Phase.GROUP, Phase.VOTE):
             news: dict[str, str] = {

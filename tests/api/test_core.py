@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
+from rest_framework.exceptions import ValidationError
 
 from synchrony.activity.models import ActivityEvent
 from synchrony.api.services import token_create, token_revoke
@@ -143,12 +144,86 @@ def test_a_stale_change_is_412_with_the_current_representation_and_who_changed_i
         "label": "Title",
         "before": "Draft",
         "after": "Final",
+        "before_label": "Draft",
+        "after_label": "Final",
     }
     assert 'If-Match: "2"' in body["message"]
     task.refresh_from_db()
     assert (task.status, task.version) == ("todo", 2)
     # With the version it was told, the change goes through.
     assert api.manager.patch(task_url(task), {"status": "doing"}, if_match=2).status_code == 200
+
+
+def test_a_412_says_what_changed_in_the_apis_values_beside_the_pages_labels(cast, api):
+    """An integration writes `doing`, ids and ISO dates: it must be able to compare what
+    changed with what it sent. The pages keep reading labels from the same record."""
+    blocker = TaskFactory(project=cast.project, title="Brief")
+    task = TaskFactory(project=cast.project, title="Draft", status="todo", owner=None)
+    change = {
+        "status": "doing",
+        "owner": cast.contributor.pk,
+        "depends_on": [blocker.pk],
+        "due_date": "2026-03-01",
+    }
+    assert api.manager.patch(task_url(task), change, if_match=1).status_code == 200
+    response = api.manager.patch(
+        f"/api/v1/projects/{cast.project.pk}/", {"name": "Atlas 2"}, if_match=1
+    )
+    assert response.status_code == 200
+    project_version = response.json()["version"]
+    response = api.manager.post(
+        f"/api/v1/projects/{cast.project.pk}/transition/",
+        {"to_stage": "planning", "reason": "Plan agreed", "override": True},
+        if_match=project_version,
+    )
+    assert response.status_code == 200, response.json()
+
+    fields = assert_error(
+        api.contributor.patch(task_url(task), {"title": "Mine"}, if_match=1), 412
+    )["changes"][0]["fields"]
+    assert fields["status"] == {
+        "label": "Status",
+        "before": "todo",
+        "after": "doing",
+        "before_label": "To do",
+        "after_label": "Doing",
+    }
+    assert (fields["owner"]["before"], fields["owner"]["after"]) == (None, cast.contributor.pk)
+    assert fields["owner"]["after_label"] == str(cast.contributor)
+    assert (fields["depends_on"]["before"], fields["depends_on"]["after"]) == ([], [blocker.pk])
+    assert (fields["due_date"]["before"], fields["due_date"]["after"]) == (None, "2026-03-01")
+    # Values are what the representation has: a client can compare them with `current`.
+    current = api.manager.get(task_url(task)).json()
+    assert {name: fields[name]["after"] for name in change} == {
+        name: current[name] for name in change
+    }
+
+    body = assert_error(
+        api.manager.patch(f"/api/v1/projects/{cast.project.pk}/", {"name": "Old"}, if_match=1),
+        412,
+    )
+    stage = body["changes"][-1]["fields"]["stage"]
+    assert (stage["before"], stage["after"]) == ("development", "planning")
+    assert (stage["before_label"], stage["after_label"]) == ("Development", "Planning")
+    # The project's history page still reads labels.
+    html = client_for(cast.manager).get(f"/projects/{cast.project.pk}/history/").content.decode()
+    assert "<del>Development</del> → <ins>Planning</ins>" in html
+
+
+def test_a_412_gives_null_values_for_a_change_recorded_before_values_were_kept(cast, api):
+    task = TaskFactory(project=cast.project, title="Draft")
+    assert api.manager.patch(task_url(task), {"title": "Final"}, if_match=1).status_code == 200
+    event = ActivityEvent.objects.get(target_id=task.pk, verb="updated")
+    event.changes = {"title": {"label": "Title", "before": "Draft", "after": "Final"}}
+    event.save()
+    body = assert_error(api.manager.patch(task_url(task), {"title": "x"}, if_match=1), 412)
+    assert body["changes"][0]["fields"]["title"] == {
+        "label": "Title",
+        "before": None,
+        "after": None,
+        "before_label": "Draft",
+        "after_label": "Final",
+    }
 
 
 def test_a_stale_delete_is_412_and_deletes_nothing(cast, api):
@@ -238,6 +313,107 @@ def test_wrong_types_and_values_are_400_at_the_field_and_nothing_is_saved(cast, 
 
 
 @pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2026-02-30", "2026-02-30 is not a date: February 2026 has 28 days."),
+        (
+            "2026-13-01",
+            "2026-13-01 is not a date: there is no month 13 (months run from 01 to 12).",
+        ),
+        # Written wrongly: the format is what to fix.
+        ("30.02.2026", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+    ],
+)
+def test_a_date_that_does_not_exist_is_refused_as_such_not_as_a_format(cast, api, value, message):
+    task = TaskFactory(project=cast.project)
+    for response in (
+        api.manager.post(
+            "/api/v1/tasks/", {"project": cast.project.pk, "title": "T", "due_date": value}
+        ),
+        api.manager.patch(task_url(task), {"due_date": value}, if_match=1),
+        api.manager.patch(
+            f"/api/v1/projects/{cast.project.pk}/", {"review_due": value}, if_match=1
+        ),
+        api.manager.post(
+            "/api/v1/launches/",
+            {
+                "project": cast.project.pk,
+                "name": "L",
+                "local_date": value,
+                "local_time": "09:00",
+                "time_zone": "Europe/Berlin",
+            },
+        ),
+    ):
+        body = assert_error(response, 400, "invalid")
+        assert list(body["errors"].values()) == [[message]], body
+    assert Task.objects.get().version == 1
+
+
+def test_a_wall_time_that_does_not_exist_is_refused_as_such(cast, api):
+    body = {
+        "project": cast.project.pk,
+        "name": "L",
+        "local_date": "2026-06-01",
+        "local_time": "24:30",
+        "time_zone": "Europe/Berlin",
+    }
+    response = api.manager.post("/api/v1/launches/", body)
+    assert assert_error(response, 400, "invalid", "local_time")["errors"]["local_time"] == [
+        "24:30 is not a time: there is no hour 24 (hours run from 00 to 23)."
+    ]
+
+
+def test_every_date_and_time_an_api_body_takes_is_the_cores():
+    """One place says what is no date (synchrony/api/base.py): a field of a write body
+    declared with DRF's own class would call February 30th a format error again."""
+    import importlib
+
+    from rest_framework import serializers
+
+    from synchrony.api import base
+
+    for app in ("activity", "launches", "planning", "projects", "reviews", "standups"):
+        importlib.import_module(f"synchrony.{app}.api")
+    ours = (base.DateField, base.DateTimeField, base.TimeField)
+    theirs = (serializers.DateField, serializers.DateTimeField, serializers.TimeField)
+    found = []
+
+    def walk(field, path):
+        if isinstance(field, serializers.ListSerializer | serializers.ListField):
+            walk(field.child, f"{path}[]")
+        elif isinstance(field, serializers.BaseSerializer):
+            for name, inner in field.fields.items():
+                walk(inner, f"{path}.{name}")
+        elif isinstance(field, theirs) and not field.read_only:
+            found.append(path)
+            assert isinstance(field, ours), f"{path}: use synchrony.api.base.{type(field).__name__}"
+
+    def bodies(cls):  # the core's write bodies: resources and action bodies
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from bodies(sub)
+
+    for cls in {*bodies(base.ResourceSerializer), *bodies(base.StrictSerializer)}:
+        walk(cls(), cls.__name__)
+    assert {"TaskSerializer.due_date", "LaunchSerializer.local_time"} <= set(found)
+
+
+def test_an_impossible_moment_is_refused_as_such(db):
+    from synchrony.api.base import DateTimeField
+
+    field = DateTimeField()
+    with pytest.raises(ValidationError) as refused:
+        field.run_validation("2026-02-30T10:00:00Z")
+    assert refused.value.detail == [
+        "2026-02-30T10:00:00Z is not a date and time: February 2026 has 28 days."
+    ]
+    with pytest.raises(ValidationError) as refused:
+        field.run_validation("next week")
+    assert "wrong format" in str(refused.value.detail[0])
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         "{",
@@ -282,10 +458,48 @@ def test_a_huge_body_is_413_before_it_is_read(cast, api, settings):
 def test_a_body_over_the_site_wide_limit_is_refused_in_the_api_error_body(cast, api, settings):
     settings.MAX_REQUEST_BYTES = 100
     response = api.manager.post("/api/v1/tasks/", {"project": cast.project.pk, "title": "x" * 200})
-    assert_error(response, 413, "too_large")
+    body = assert_error(response, 413, "too_large")
+    assert re.fullmatch(
+        r"This request body is 2\d\d bytes; at most 100 are accepted\.", body["message"]
+    )
     # Pages keep their plain answer.
     page = client_for(cast.manager).post("/projects/new/", {"name": "x" * 200})
     assert page.status_code == 413 and page["Content-Type"].startswith("text/plain")
+    assert "Split the file" in page.content.decode()
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize("size", [3_000_000, 30_000_000])
+def test_every_layer_refuses_an_api_body_with_the_apis_message(cast, api, size):
+    """3 MB is refused by the API's own check, 30 MB by the site-wide one in front of it
+    (whose message is about the metrics files of the pages): the same answer for both."""
+    task = TaskFactory(project=cast.project, title="Keep")
+    response = api.manager.patch(
+        task_url(task), {"title": "x"}, if_match=1, CONTENT_LENGTH=str(size)
+    )
+    body = assert_error(response, 413, "too_large")
+    assert (
+        body["message"] == f"This request body is {size:,} bytes; at most 2,500,000 are accepted."
+    )
+    assert Task.objects.get().title == "Keep"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_limit_above_djangos_upload_limit_is_refused_at_the_lower_one(
+    cast, api, settings, debug
+):
+    """DRF reads a JSON body through DATA_UPLOAD_MAX_MEMORY_SIZE: a body the API's own limit
+    lets through but that one does not was a 400 "could not be read" (an HTML page under
+    DEBUG). settings.py keeps it at least API_MAX_BODY_BYTES; were it lower, the API says
+    the limit that holds."""
+    settings.API_MAX_BODY_BYTES = 10_000_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    with override_settings(DEBUG=debug):
+        response = api.manager.post(
+            "/api/v1/tasks/", {"project": cast.project.pk, "title": "T", "description": "x" * 2000}
+        )
+    body = assert_error(response, 413, "too_large")
+    assert body["message"].endswith("; at most 1,000 are accepted.")
     assert not Task.objects.exists()
 
 
@@ -336,6 +550,15 @@ def test_the_asgi_server_refuses_chunked_and_oversized_bodies_before_reading_the
         )
         assert status == 411 and json.loads(body)["code"] == "length_required"
         status, body = send(
+            "PATCH /api/v1/tasks/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000\r\n"
+            "Content-Type: application/json\r\nConnection: close\r\n"
+        )
+        assert status == 413 and json.loads(body) == {
+            "code": "too_large",
+            "message": "This request body is 5,000 bytes; at most 1,000 are accepted.",
+            "errors": {},
+        }
+        status, body = send(
             "POST /projects/new/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5000\r\n"
             "Connection: close\r\n"
         )
@@ -349,8 +572,42 @@ def test_only_json_is_read_and_served(cast, api):
         "/api/v1/tasks/", "title=T", content_type="application/x-www-form-urlencoded"
     )
     assert_error(response, 415, "unsupported_media_type")
-    assert_error(api.manager.get("/api/v1/tasks/", HTTP_ACCEPT="text/html"), 406)
+    body = assert_error(api.manager.get("/api/v1/tasks/", HTTP_ACCEPT="text/html"), 406)
+    assert "Accept: application/json" in body["message"]
+    assert_error(api.manager.get("/api/v1/tasks/", {"format": "csv"}), 406, "not_acceptable")
+    assert api.manager.get("/api/v1/tasks/", HTTP_ACCEPT="text/html, */*;q=0.1").status_code == 200
     assert not Task.objects.exists()
+
+
+def test_errors_are_json_whatever_accept_says_and_406_only_replaces_a_success(cast, api, settings):
+    """Accept: text/html (a browser, a misconfigured client) must not hide why a call
+    fails: 406 was decided before everything, even before the 401 of a call without a
+    token."""
+    html = {"HTTP_ACCEPT": "text/html"}
+    task = TaskFactory(project=cast.project, title="Keep")
+    for response, status, code in (
+        (api.anonymous.get("/api/v1/tasks/", **html), 401, "not_authenticated"),
+        (api.anonymous.patch(task_url(task), {"title": "x"}, if_match=1, **html), 401, None),
+        (Api("syn_" + "x" * 40).get(task_url(task), **html), 401, "authentication_failed"),
+        (api.read_only.patch(task_url(task), {"title": "x"}, if_match=1, **html), 403, None),
+        # Reads run: what they find wrong is said.
+        (api.manager.get("/api/v1/tasks/424242/", **html), 404, "not_found"),
+        (api.outsider.get(task_url(task), **html), 404, "not_found"),
+        (api.manager.get("/api/v1/tasks/", {"ordering": "password"}, **html), 400, "invalid"),
+        # A write that would succeed is not made: its answer could not be read.
+        (api.manager.patch(task_url(task), {"title": "Lost"}, if_match=1, **html), 406, None),
+        (api.manager.get(task_url(task), **html), 406, "not_acceptable"),
+    ):
+        assert_error(response, status, code)
+    rest = dict(settings.REST_FRAMEWORK)
+    rest["DEFAULT_THROTTLE_RATES"] = {"token": "1/minute", "user": "1000/minute"}
+    settings.REST_FRAMEWORK = rest
+    api_token, token = token_create(actor=cast.manager, name="busy")
+    cache.delete(f"throttle_token_{api_token.pk}")
+    assert Api(token).get("/api/v1/tasks/").status_code == 200
+    assert_error(Api(token).get("/api/v1/tasks/", **html), 429, "throttled")
+    cache.delete(f"throttle_token_{api_token.pk}")
+    assert Task.objects.get().title == "Keep"
 
 
 # ── Ids, lists, filters, ordering, pages ──────────────────────────────────────
@@ -362,12 +619,52 @@ def test_an_id_that_is_no_id_is_a_json_404(cast, api, junk):
     assert body["message"] == "No such task."
 
 
-def test_an_api_address_that_matches_nothing_is_a_json_404(cast, api):
-    for client in (api.manager, api.anonymous):
-        body = assert_error(client.get("/api/v1/no-such-thing/"), 404, "not_found")
-        assert "/api/docs/" in body["message"]
-    page = client_for(cast.manager).get("/no-such-page/")
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_address_that_matches_nothing_is_a_json_404(cast, api, debug):
+    """With DEBUG on (`make run`) too, where Django would answer its HTML technical 404."""
+    anonymous = Api(client=Client(enforce_csrf_checks=True))
+    with override_settings(DEBUG=debug):
+        for response in (
+            api.manager.get("/api/v1/no-such-thing/"),
+            api.manager.get("/api/v1/"),
+            api.manager.get("/api/"),
+            api.manager.get("/api"),
+            api.manager.post("/api/v1/no-such-thing/", {"title": "T"}),
+            api.manager.patch("/api/v1/tasks/1/nope/", {"title": "T"}, if_match=1),
+            anonymous.get("/api/v1/nope"),
+            anonymous.post("/api/v1/nope/", {"title": "T"}),  # no CSRF token: still a 404
+        ):
+            body = assert_error(response, 404, "not_found")
+            assert body["message"] == "No such address in the API; /api/docs/ lists them all."
+        page = client_for(cast.manager).get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_address_without_its_trailing_slash_is_a_404_naming_the_right_one(cast, api, debug):
+    """Never APPEND_SLASH's redirect, which clients follow as a GET (a POST that creates
+    would list and answer 200), nor, under DEBUG, its 500 for a write."""
+    task = TaskFactory(project=cast.project, title="Keep")
+    with override_settings(DEBUG=debug):
+        calls = [
+            (f"/api/v1/tasks/{task.pk}/", api.manager.get(f"/api/v1/tasks/{task.pk}")),
+            (
+                f"/api/v1/tasks/{task.pk}/",
+                api.manager.patch(f"/api/v1/tasks/{task.pk}", {"title": "Lost"}, if_match=1),
+            ),
+            (
+                "/api/v1/tasks/",
+                api.manager.post("/api/v1/tasks", {"project": cast.project.pk, "title": "New"}),
+            ),
+            ("/api/v1/tasks/?status=todo", api.manager.get("/api/v1/tasks", {"status": "todo"})),
+            ("/api/v1/launches/", api.anonymous.post("/api/v1/launches", {})),
+            ("/api/schema/", api.manager.get("/api/schema")),
+        ]
+    for address, response in calls:
+        body = assert_error(response, 404, "not_found")
+        assert body["message"] == f"API addresses end in a slash: {address}"
+        assert not response.has_header("Location")
+    assert list(Task.objects.values_list("title", "version")) == [("Keep", 1)]
 
 
 def test_a_crash_under_api_answers_in_the_error_body(rf):

@@ -253,7 +253,11 @@ def test_a_launch_is_planned_scheduled_and_guarded_by_its_etag(generated, connec
     assert etag(stale) == f'"{now.version}"'
     (change,) = body.changes
     assert change.by == str(cast.manager) and isinstance(change.at, dt.datetime)
-    assert change.fields["status"].after == "Scheduled"
+    # The API's value, as the representation has it, and the page's label beside it.
+    assert (change.fields["status"].after, change.fields["status"].after_label) == (
+        "scheduled",
+        "Scheduled",
+    )
 
     # Without If-Match (empty: the generated function insists on the header) it is 428.
     unguarded = generated.api("launches", "launches_unschedule_create").sync_detailed(

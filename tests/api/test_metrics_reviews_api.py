@@ -131,3 +131,17 @@ def test_lessons_are_searched_with_the_common_error_body(cast, api):
     body = assert_error(api.viewer.get("/api/v1/lessons/", {"kind": "rocket"}), 400, "invalid")
     assert list(body["errors"]) == ["kind"]
     assert_error(api.anonymous.get("/api/v1/lessons/"), 401)
+
+
+def test_a_sample_on_a_day_that_does_not_exist_is_refused_as_such(cast, api, perf):
+    rows = [sample(perf), sample(perf, date="2026-02-30"), sample(perf, date="30/01/2026")]
+    body = assert_error(api.manager.post(SAMPLES, {"samples": rows}), 400, "invalid")
+    assert body["errors"] == [
+        {
+            "row": 2,
+            "field": "date",
+            "message": "2026-02-30 is not a date: February 2026 has 28 days.",
+        },
+        {"row": 3, "field": "date", "message": "Give the date as YYYY-MM-DD."},
+    ]
+    assert not MetricSample.objects.exists()

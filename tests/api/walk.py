@@ -35,7 +35,13 @@ from tests.factories import (
 )
 from tests.standups.walk import standup_objects
 
-API_PUBLIC = {"api:schema", "api:docs", *(f"api:{route.name}" for route in router.urls)}
+# api:no-route is every other address under /api/: the API's 404, for anyone.
+API_PUBLIC = {
+    "api:schema",
+    "api:docs",
+    "api:no-route",
+    *(f"api:{route.name}" for route in router.urls),
+}
 # The workspace's own rows, in no project: every signed-in person reads them (channels,
 # on which every project plans its launches; published lessons, which every project
 # learns from), so an outsider is no stranger to them.

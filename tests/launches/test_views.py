@@ -573,6 +573,8 @@ def test_good_channel_settings_are_saved_and_logged(cast):
         "label": "Adapter",
         "before": "Manual (a person does it)",
         "after": "Outbound webhook",
+        "before_value": "manual",
+        "after_value": "webhook",
     }
     page = client_for(cast.manager).get(settings_url(channel)).content.decode()
     assert "Outbound webhook" in page  # in the recent changes

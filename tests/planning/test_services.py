@@ -106,9 +106,23 @@ def test_every_change_is_recorded_with_before_and_after(cast):
     )
     event = ActivityEvent.objects.get(verb="updated")
     assert event.actor == cast.manager
-    assert event.changes["title"] == {"label": "Title", "before": "Draft", "after": "Final"}
-    assert event.changes["status"] == {"label": "Status", "before": "To do", "after": "Doing"}
+    # As people read them (the history), and as values (the API's 412).
+    assert event.changes["title"] == {
+        "label": "Title",
+        "before": "Draft",
+        "after": "Final",
+        "before_value": "Draft",
+        "after_value": "Final",
+    }
+    assert event.changes["status"] == {
+        "label": "Status",
+        "before": "To do",
+        "after": "Doing",
+        "before_value": "todo",
+        "after_value": "doing",
+    }
     assert event.changes["owner"]["after"] == str(cast.contributor)
+    assert event.changes["owner"]["after_value"] == cast.contributor.pk
 
 
 def test_planning_exit_needs_owned_dated_tasks_and_an_approved_budget(cast):

@@ -82,6 +82,8 @@ def test_override_needs_a_written_reason_and_is_recorded(cast):
         "label": "Stage",
         "before": "Development",
         "after": "Planning",
+        "before_value": "development",
+        "after_value": "planning",
     }
     assert event.message == "Board asked us to start now."
 
