@@ -32,9 +32,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def starts_projects(user: User, create: bool, extracted: bool, **kwargs: object) -> None:
         """UserFactory(starts_projects=True): a marketing manager, who may start projects."""
         if extracted:
-            user.user_permissions.add(
-                Permission.objects.get_by_natural_key("add_project", "projects", "project")
-            )
+            let_start_projects(user)
+
+
+def let_start_projects(user: User) -> None:
+    """Make `user` a marketing manager, who may start projects."""
+    user.user_permissions.add(
+        Permission.objects.get_by_natural_key("add_project", "projects", "project")
+    )
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

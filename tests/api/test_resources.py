@@ -20,6 +20,7 @@ from tests.factories import (
     GoalFactory,
     ProjectFactory,
     TaskFactory,
+    let_start_projects,
 )
 from tests.test_permissions import snapshot
 
@@ -30,6 +31,7 @@ SOON = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
 
 
 def test_a_new_project_is_owned_and_managed_by_its_creator(cast, api):
+    let_start_projects(cast.outsider)  # a marketing manager, of no project yet
     channel = ChannelFactory()
     response = api.outsider.post(
         "/api/v1/projects/",
