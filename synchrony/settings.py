@@ -268,7 +268,14 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the npm lockfile (the Makefile copies it into static/vendor/), no CDN.
     "SWAGGER_UI_DIST": f"/{STATIC_URL}vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL}vendor/swagger-ui/favicon-32x32.png",
+    # Deep links (#/tasks/tasks_retrieve) make Swagger UI log "escaping deep link
+    # whitespace with `_` is unsupported": it takes the `_` of an operationId for an old
+    # escape. The links work, literally; renaming every operationId would break clients.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True},
+    # The schema offers integrators the token only. The session still works (the docs'
+    # own try-it-out calls send its cookie and CSRF token), but a sessionid is no
+    # credential anyone should be asked to paste into a form.
+    "AUTHENTICATION_WHITELIST": ["synchrony.api.authentication.TokenAuthentication"],
     # Choice sets that share a field name get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "ProjectStageEnum": "synchrony.projects.models.Stage",

@@ -58,7 +58,11 @@ urlpatterns = [
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "api/docs/",
-        login_not_required(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        login_not_required(
+            SpectacularSwaggerView.as_view(
+                url_name="api:schema", template_name="api/swagger_ui.html"
+            )
+        ),
         name="docs",
     ),
     # In this namespace: api:project-list, api:project-detail, api:project-transition, …

@@ -259,7 +259,9 @@ class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
         and deliveries carry both signatures meanwhile."""
         channel = self.get_object()
         StrictSerializer(data=request.data).is_valid(raise_exception=True)
-        services.channel_rotate_secret(actor=self.user, channel=channel)
+        # As documented: a second rotation within the day ends the oldest secret at once
+        # (the settings page asks first; this answer says until when the previous works).
+        services.channel_rotate_secret(actor=self.user, channel=channel, end_previous=True)
         return self.respond(channel, serializer=ChannelSecretSerializer)
 
     @extend_schema(request=None, responses=ChannelSerializer)

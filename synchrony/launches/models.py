@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import formats, timezone
 
 
 class ChannelKind(models.TextChoices):
@@ -57,12 +58,58 @@ class RotatingSecret:
         )
         return [self.signing_secret] + ([self.previous_secret] if keep_previous else [])
 
-    def rotate_secret(self, now: dt.datetime) -> None:
-        """A new secret, saved; rotating again within the grace drops the oldest."""
+    def previous_secret_works(self, now: dt.datetime) -> bool:
+        """Whether the secret the last rotation replaced still verifies deliveries."""
+        return len(self.signing_secrets(now)) > 1
+
+    @property
+    def rotated_at(self) -> dt.datetime | None:
+        """When the current secret was made by a rotation; None if it came with the row."""
+        if self.previous_secret_until is None:
+            return None
+        return self.previous_secret_until - self.SECRET_GRACE
+
+    @property
+    def secret_hint(self) -> str:
+        """Enough of the secret to tell which one a receiver has, not enough to sign."""
+        return self.signing_secret[:10] + "…"
+
+    @property
+    def previous_secret_hint(self) -> str:
+        return self.previous_secret[:10] + "…" if self.previous_secret else ""
+
+    def rotate_secret(self, now: dt.datetime, *, end_previous: bool) -> str:
+        """A new secret, saved; the one it replaces stays valid for SECRET_GRACE.
+
+        Only one previous secret is kept: rotating again while it still works ends it at
+        once, and a receiver still on it fails every delivery from then on. That is
+        refused unless the caller says it means it (`end_previous`). Returns the hint of
+        the previous secret it ended so, or "".
+        """
+        ended = self.previous_secret_hint if self.previous_secret_works(now) else ""
+        if ended and not end_previous:
+            until = formats.date_format(
+                timezone.localtime(self.previous_secret_until or now), "j M Y, H:i"
+            )
+            raise ValidationError(
+                f"Not rotated: the previous secret ({self.previous_secret_hint}) still works "
+                f"until {until}, and rotating again would end it at once. Confirm that "
+                "receivers no longer use it.",
+                code="previous_secret_works",
+            )
         self.previous_secret = self.signing_secret
         self.previous_secret_until = now + self.SECRET_GRACE
         self.signing_secret = new_signing_secret()
         self.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])  # type: ignore[attr-defined]
+        return ended
+
+    @staticmethod
+    def rotation_note(ended: str) -> str:
+        """The history's note on a rotation (never a secret, only a hint of one)."""
+        note = "The previous secret stays valid for 24 hours."
+        if ended:
+            note += f" The one before it ({ended}) stopped working at once."
+        return note
 
 
 class Channel(RotatingSecret, models.Model):

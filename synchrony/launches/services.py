@@ -385,23 +385,24 @@ def channel_update(
     return updated
 
 
-def channel_rotate_secret(*, actor: User, channel: Channel) -> Channel:
+def channel_rotate_secret(*, actor: User, channel: Channel, end_previous: bool) -> Channel:
     """A new signing secret; the previous one stays valid for a day.
 
     Meanwhile every delivery carries both signatures, so receivers can switch over
-    without dropping one. Rotating again within the day drops the oldest secret.
+    without dropping one. Only one previous secret is kept: rotating again within the
+    day is refused unless `end_previous` (the oldest secret then stops working at once).
     """
     now = timezone.now()
     with transaction.atomic():
         current = Channel.objects.select_for_update().get(pk=channel.pk)
-        current.rotate_secret(now)
+        ended = current.rotate_secret(now, end_previous=end_previous)
         # The secrets themselves never go into the log.
         record_event(
             actor=actor,
             project=None,
             verb="rotated the signing secret of",
             target=current,
-            message="The previous secret stays valid for 24 hours.",
+            message=current.rotation_note(ended),
         )
     return current
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from synchrony.accounts.http import AuthedRequest
+from synchrony.accounts.http import AuthedRequest, see_other
 from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
@@ -99,24 +99,42 @@ def channel_edit(request: AuthedRequest, channel_pk: int) -> HttpResponse:
     history = ActivityEvent.objects.filter(
         target_type=Channel._meta.label_lower, target_id=channel.pk
     ).select_related("actor")[:10]
+    now = timezone.now()
     return render(
         request,
         "launches/channel_settings.html",
-        {"channel": channel, "form": form, "history": history, "now": timezone.now()},
+        {
+            "channel": channel,
+            "form": form,
+            "history": history,
+            "now": now,
+            "previous_works": channel.previous_secret_works(now),
+        },
         status=422 if form.errors else 200,
     )
 
 
 @require_POST
 def channel_rotate(request: AuthedRequest, channel_pk: int) -> HttpResponse:
+    """A new secret, then 303 to the settings page: reloading that is a GET, which does
+    not rotate again. The page shows the channel's secret to whoever may edit it, so
+    there is nothing to keep for it in the session, unlike a webhook endpoint's."""
     channel = get_channel_for_user(request.user, channel_pk, write=True)
-    services.channel_rotate_secret(actor=request.user, channel=channel)
-    messages.success(
-        request,
-        "New signing secret made. The previous one stays valid for 24 hours: "
-        "deliveries carry both signatures until then.",
-    )
-    return redirect("launches:channel-edit", channel_pk=channel.pk)
+    try:
+        services.channel_rotate_secret(
+            actor=request.user,
+            channel=channel,
+            end_previous=request.POST.get("end_previous") == "yes",
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(
+            request,
+            "New signing secret made. The previous one stays valid for 24 hours: "
+            "deliveries carry both signatures until then.",
+        )
+    return see_other("launches:channel-edit", channel_pk=channel.pk)
 
 
 @require_POST

@@ -3,12 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 
 from synchrony.accounts.models import User
 from synchrony.activity.forms import VersionedModelForm
 from synchrony.webhooks.models import SUBSCRIBABLE, Endpoint
 
 FIELDS = ["url", "description", "event_types", "owner", "enabled"]
+
+# Each event's label, and beside it the type a receiver matches on (`launch.held`).
+EVENT_CHOICES = [
+    (value, format_html('{} <code class="event-type">{}</code>', label, value))
+    for value, label in SUBSCRIBABLE
+]
 
 
 def _shape(form: forms.ModelForm) -> None:
@@ -28,7 +35,7 @@ def _shape(form: forms.ModelForm) -> None:
 class EndpointForm(forms.ModelForm):
     event_types = forms.MultipleChoiceField(
         label="Events",
-        choices=SUBSCRIBABLE,
+        choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,  # none chosen: the model says so, once (Endpoint.clean)
     )
@@ -46,7 +53,7 @@ class EndpointForm(forms.ModelForm):
 class EndpointEditForm(VersionedModelForm):
     event_types = forms.MultipleChoiceField(
         label="Events",
-        choices=SUBSCRIBABLE,
+        choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,  # none chosen: the model says so, once (Endpoint.clean)
     )

@@ -98,14 +98,13 @@ class Endpoint(RotatingSecret, models.Model):
             raise ValidationError(errors)
 
     @property
-    def secret_hint(self) -> str:
-        """Enough of the secret to tell which one a receiver has, not enough to sign."""
-        return self.signing_secret[:10] + "…"
-
-    @property
-    def event_labels(self) -> list[str]:
-        labels = dict(EventType.choices)
-        return [str(labels.get(t, t)) for t in self.event_types]
+    def events(self) -> list[tuple[str, str]]:
+        """(type, label) of each event it subscribes to, in the order of EventType (a
+        launch's lifecycle first), as the form lists them; an unknown type last."""
+        chosen = set(self.event_types)
+        known = [(str(value), str(label)) for value, label in SUBSCRIBABLE if value in chosen]
+        unknown = sorted(chosen - {value for value, _ in known})
+        return known + [(str(t), str(t)) for t in unknown]
 
 
 class Event(models.Model):

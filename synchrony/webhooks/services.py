@@ -169,22 +169,26 @@ def endpoint_enable(*, actor: User, endpoint: Endpoint) -> Endpoint:
     return current
 
 
-def endpoint_rotate_secret(*, actor: User, endpoint: Endpoint) -> tuple[Endpoint, str]:
+def endpoint_rotate_secret(
+    *, actor: User, endpoint: Endpoint, end_previous: bool
+) -> tuple[Endpoint, str]:
     """A new signing secret, shown once; the previous one stays valid for a day.
 
     Meanwhile every delivery carries both signatures (as launch channels do), so the
-    receiver can switch over without dropping one.
+    receiver can switch over without dropping one. Only one previous secret is kept: a
+    second rotation within the day is refused unless `end_previous` (the secret two
+    rotations back stops working at once).
     """
     now = timezone.now()
     with transaction.atomic():
         current = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-        current.rotate_secret(now)
+        ended = current.rotate_secret(now, end_previous=end_previous)
         record_event(
             actor=actor,
             project=None,
             verb="rotated the signing secret of",
             target=current,
-            message="The previous secret stays valid for 24 hours.",
+            message=current.rotation_note(ended),
         )
     return current, current.signing_secret
 
@@ -207,6 +211,14 @@ def endpoint_send_test(*, actor: User, endpoint: Endpoint) -> Delivery:
             data,
             endpoint_ids=[endpoint.pk],
             requested_by=actor,
+        )
+        # In the endpoint's history, as a replay is: a signed request went to its URL.
+        record_event(
+            actor=actor,
+            project=None,
+            verb="sent a test event to",
+            target=endpoint,
+            message=f"{event.type} ({event.pk})",
         )
         return event.deliveries.get()
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from synchrony.accounts.http import AuthedRequest
+from synchrony.accounts.http import AuthedRequest, see_other, show_once, take_shown_once
 from synchrony.activity.forms import VersionedModelForm, apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
@@ -35,10 +35,16 @@ from synchrony.webhooks.selectors import (
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache  # a new endpoint's secret is on the page that made it
+@never_cache  # a new endpoint's secret is on the page after the one that made it
 @vary_on_headers("HX-Request")
 def endpoints(request: AuthedRequest) -> HttpResponse:
-    """The workspace's endpoints, and a form for a new one (its secret is shown once)."""
+    """The workspace's endpoints, and a form for a new one (its secret is shown once).
+
+    A plain post redirects (303) to this page, which shows the secret from the session
+    once: reloading it neither adds the endpoint again nor shows the secret again. With
+    htmx the post answers with the page's part, secret and all; the address stays this
+    page's, so a reload is a GET too.
+    """
     listed = endpoints_for_user(request.user)
     form = EndpointForm(request.POST or None, initial={"owner": request.user, "enabled": True})
     created: Endpoint | None = None
@@ -51,11 +57,21 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         else:
+            if not request.htmx:
+                show_once(request, "new-endpoint", {"pk": created.pk, "secret": secret})
+                return see_other("webhooks:endpoints")
             form = EndpointForm(initial={"owner": request.user, "enabled": True})
+    elif request.method == "GET" and (kept := take_shown_once(request, "new-endpoint")):
+        created = next((e for e in listed if e.pk == kept["pk"]), None)
+        secret = kept["secret"] if created else ""
     context = {"endpoints": listed, "form": form, "created": created, "secret": secret}
     if request.htmx:
         return render(request, "webhooks/endpoints.html#page", context)
     return render(request, "webhooks/endpoints.html", context, status=422 if form.errors else 200)
+
+
+def _secret_key(endpoint: Endpoint) -> str:
+    return f"webhook-secret-{endpoint.pk}"
 
 
 def _settings_page(
@@ -69,6 +85,7 @@ def _settings_page(
     history = ActivityEvent.objects.filter(
         target_type=Endpoint._meta.label_lower, target_id=endpoint.pk
     ).select_related("actor")[:10]
+    now = timezone.now()
     return render(
         request,
         "webhooks/endpoint.html",
@@ -76,19 +93,26 @@ def _settings_page(
             "endpoint": endpoint,
             "form": form or EndpointEditForm(instance=copy.copy(endpoint)),
             "secret": secret,
+            "previous_works": endpoint.previous_secret_works(now),
             "history": history,
-            "now": timezone.now(),
+            "now": now,
         },
         status=status,
     )
 
 
 @require_http_methods(["GET", "POST"])
-@never_cache
+@never_cache  # a new secret is on it once, after a rotation
 def endpoint_edit(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
     endpoint = get_endpoint_for_user(request.user, endpoint_pk)
     if request.method == "GET":
-        return _settings_page(request, endpoint)
+        kept = take_shown_once(request, _secret_key(endpoint)) or {}
+        # Only while it is still the endpoint's secret: a rotation since (another tab,
+        # another admin) made it worthless.
+        secret = kept.get("secret", "")
+        return _settings_page(
+            request, endpoint, secret=secret if secret == endpoint.signing_secret else ""
+        )
     # The form works on a copy: a refused save leaves the page's facts as they are.
     form: VersionedModelForm = EndpointEditForm(request.POST, instance=copy.copy(endpoint))
     if form.is_valid():
@@ -110,11 +134,21 @@ def endpoint_edit(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
 
 
 @require_POST
-@never_cache  # the new secret is on this page, once
 def rotate(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
+    """A new secret, then 303 to the settings page, which shows it once: reloading that
+    page is a GET, which neither rotates again nor shows the secret again."""
     endpoint = get_endpoint_for_user(request.user, endpoint_pk)
-    endpoint, secret = services.endpoint_rotate_secret(actor=request.user, endpoint=endpoint)
-    return _settings_page(request, endpoint, secret=secret)
+    try:
+        endpoint, secret = services.endpoint_rotate_secret(
+            actor=request.user,
+            endpoint=endpoint,
+            end_previous=request.POST.get("end_previous") == "yes",
+        )
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    else:
+        show_once(request, _secret_key(endpoint), {"secret": secret})
+    return see_other("webhooks:endpoint", endpoint_pk=endpoint.pk)
 
 
 @require_POST

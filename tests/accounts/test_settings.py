@@ -35,3 +35,24 @@ def test_the_settings_page_leads_to_api_tokens_and_admins_to_webhooks(db):
     assert reverse("webhooks:endpoints") not in page
     staff = client_for(UserFactory(is_staff=True)).get(reverse("accounts:settings"))
     assert reverse("webhooks:endpoints") in staff.content.decode()
+
+
+def test_only_admins_are_offered_the_webhook_notice_and_others_keep_their_choice(db):
+    user = UserFactory(email_opt_out=["webhook_disabled"])
+    client = client_for(user)
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert 'value="task_assigned"' in page
+    assert "webhook_disabled" not in page and "A webhook endpoint I own" not in page
+    # Saving the form leaves the kind it does not offer as it was.
+    client.post(reverse("accounts:settings"), {**FIELDS, "email_kinds": ["task_assigned"]})
+    user.refresh_from_db()
+    assert "webhook_disabled" in user.email_opt_out and "task_assigned" not in user.email_opt_out
+    assert "task_due" in user.email_opt_out
+
+    admin = UserFactory(is_staff=True)
+    client = client_for(admin)
+    page = client.get(reverse("accounts:settings")).content.decode()
+    assert 'value="webhook_disabled"' in page and "A webhook endpoint I own was disabled" in page
+    client.post(reverse("accounts:settings"), {**FIELDS, "email_kinds": ["task_assigned"]})
+    admin.refresh_from_db()
+    assert "webhook_disabled" in admin.email_opt_out

@@ -42,12 +42,47 @@ def batch(perf, n=3):
 
 def test_a_token_is_shown_once_and_only_its_hash_is_kept(cast):
     client = client_for(cast.manager)
-    response = client.post(reverse("api:tokens"), {"name": "Ads importer"})
-    token = response.context["new_token"]
+    response = client.post(reverse("api:tokens"), {"name": "Ads importer", "read_only": "on"})
+    # Post, redirect, get: the page that shows the token is a GET.
+    assert response.status_code == 303 and response.url == reverse("api:tokens")
+    page = client.get(response.url)
+    token = page.context["new_token"]
     assert token.startswith("syn_")
+    body = page.content.decode()
+    assert token in body and "no-store" in page["Cache-Control"]
+    assert "Your new token “Ads importer”" in body and "Read-only: it may read" in body
     stored = ApiToken.objects.get()
     assert token not in stored.token_hash and len(stored.token_hash) == 64
-    assert token not in client.get(reverse("api:tokens")).content.decode()
+    assert token not in str(dict(client.session))  # dropped from the session once shown
+    # Reloading the page neither makes a second token nor shows this one again.
+    again = client.get(reverse("api:tokens"))
+    assert token not in again.content.decode() and again.context["new_token"] == ""
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_refused_token_form_stays_on_the_page_and_makes_nothing(cast):
+    response = client_for(cast.manager).post(reverse("api:tokens"), {"name": ""})
+    assert response.status_code == 422 and "name" in response.context["form"].errors
+    assert not ApiToken.objects.exists()
+
+
+def test_revoking_takes_a_confirmation_step_named_after_the_token(cast):
+    api_token, _ = token_create(actor=cast.manager, name="Ads importer")
+    client = client_for(cast.manager)
+    page = client.get(reverse("api:tokens")).content.decode()
+    # Two steps without JavaScript (<details>), each named after the token it revokes.
+    assert '<details class="confirm">' in page
+    assert 'Revoke<span class="visually-hidden"> token “Ads importer”</span>' in page
+    assert "Revoke token “Ads importer”</button>" in page
+    response = client.post(reverse("api:token-revoke", args=[api_token.pk]))
+    assert response.status_code == 303 and response.url == reverse("api:tokens")
+    api_token.refresh_from_db()
+    assert not api_token.is_active
+    # Someone else's token is nobody's business.
+    other, _ = token_create(actor=cast.viewer, name="Theirs")
+    assert client.post(reverse("api:token-revoke", args=[other.pk])).status_code == 404
+    other.refresh_from_db()
+    assert other.is_active
 
 
 def test_the_same_batch_twice_changes_nothing(cast, perf):

@@ -636,6 +636,33 @@ def test_rotating_the_secret_keeps_the_previous_one_for_a_day(cast, frozen):
     assert old not in str(event.__dict__) and channel.signing_secret not in str(event.__dict__)
 
 
+def test_a_channels_second_rotation_within_the_day_needs_an_explicit_yes(cast, frozen):
+    channel = hook(owner=cast.manager)
+    first = channel.signing_secret
+    url = reverse("launches:channel-rotate", args=[channel.pk])
+    client = client_for(cast.manager)
+    response = client.post(url)
+    # Post, redirect (303), get: reloading the result page rotates nothing.
+    assert response.status_code == 303 and response.url == settings_url(channel)
+    channel.refresh_from_db()
+    second = channel.signing_secret
+    page = client.get(settings_url(channel)).content.decode()
+    assert "Rotating again now ends the previous secret" in page
+    assert 'name="end_previous" value="yes"' in page
+
+    refused = client.post(url, follow=True).content.decode()
+    assert "Not rotated: the previous secret" in refused
+    channel.refresh_from_db()
+    assert (channel.signing_secret, channel.previous_secret) == (second, first)
+
+    client.post(url, {"end_previous": "yes"})
+    channel.refresh_from_db()
+    assert channel.previous_secret == second
+    assert channel.signing_secrets(NOW) == [channel.signing_secret, second]
+    notes = ActivityEvent.objects.filter(target_type="launches.channel", target_id=channel.pk)
+    assert notes.filter(message__contains=f"The one before it ({first[:10]}…) stopped").exists()
+
+
 def test_a_disabled_channel_is_re_enabled_by_its_owner(cast):
     channel = hook(
         owner=cast.manager,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from synchrony.planning import services as planning
 from synchrony.webhooks import services
-from synchrony.webhooks.models import Delivery, Endpoint, Event
+from synchrony.webhooks.models import SUBSCRIBABLE, Delivery, Endpoint, Event
 from tests.conftest import client_for
 from tests.factories import TaskFactory, UserFactory
 from tests.test_bad_input import JUNK
@@ -31,17 +32,21 @@ def test_an_admin_adds_an_endpoint_and_sees_its_secret_once(admin, receiver):
     client = client_for(admin)
     url = reverse("webhooks:endpoints")
     assert client.get(url).status_code == 200
+    # Without JavaScript: post, redirect, get. The page with the secret is a GET, so
+    # reloading it adds no second endpoint.
     response = client.post(url, form(receiver, owner=admin.pk))
-    assert response.status_code == 200
+    assert response.status_code == 303 and response.url == url
+    response = client.get(url)
     endpoint = Endpoint.objects.get()
     body = response.content.decode()
-    assert endpoint.signing_secret in body
+    assert endpoint.signing_secret in body and f"Signing secret of {endpoint}" in body
     assert (endpoint.event_types, endpoint.owner, endpoint.description) == (
         ["launch.held", "task.changed"],
         admin,
         "CRM sync",
     )
     assert response["Cache-Control"].startswith("max-age=0")
+    assert endpoint.signing_secret not in str(dict(client.session))
     # Never again: not on the list, the settings page or the log.
     for page in (
         url,
@@ -145,13 +150,78 @@ def test_an_edit_is_saved_and_a_stale_one_is_refused_with_what_changed(admin, re
     assert endpoint.description == "Warehouse"
 
 
-def test_rotating_shows_the_new_secret_once(admin, receiver):
+def test_rotating_shows_the_new_secret_once_and_a_reload_rotates_nothing(admin, receiver):
     endpoint, old = endpoint_at(receiver, "/hook", admin)
-    response = client_for(admin).post(reverse("webhooks:rotate", args=[endpoint.pk]))
+    client = client_for(admin)
+    settings_page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    assert "made when the endpoint was added" in client.get(settings_page).content.decode()
+    response = client.post(reverse("webhooks:rotate", args=[endpoint.pk]))
+    assert response.status_code == 303 and response.url == settings_page
     endpoint.refresh_from_db()
-    body = response.content.decode()
-    assert endpoint.signing_secret in body and endpoint.previous_secret == old
-    assert old not in body
+    assert endpoint.previous_secret == old
+    page = client.get(settings_page)
+    body = page.content.decode()
+    assert endpoint.signing_secret in body and old not in body
+    assert "no-store" in page["Cache-Control"]
+    assert f"New signing secret of {endpoint}" in body and "Send it a test event" in body
+    # The panel says what is so after a rotation (no "shown when the endpoint was added").
+    assert "made when the endpoint was added" not in body and "made by the rotation" in body
+    assert f"<code>{endpoint.previous_secret_hint}</code> valid until" in body
+
+    # Reloading is a GET: the same secret, not shown again; no second rotation.
+    again = client.get(settings_page).content.decode()
+    assert endpoint.signing_secret not in again
+    assert endpoint.secret_hint in again
+    rotated = endpoint.signing_secret
+    endpoint.refresh_from_db()
+    assert (endpoint.signing_secret, endpoint.previous_secret) == (rotated, old)
+
+
+def test_a_second_rotation_within_the_day_needs_an_explicit_yes(admin, receiver):
+    endpoint, first = endpoint_at(receiver, "/hook", admin)
+    client = client_for(admin)
+    rotate = reverse("webhooks:rotate", args=[endpoint.pk])
+    settings_page = reverse("webhooks:endpoint", args=[endpoint.pk])
+    client.post(rotate)
+    client.get(settings_page)  # the new secret, shown
+    endpoint.refresh_from_db()
+    second = endpoint.signing_secret
+    page = client.get(settings_page).content.decode()
+    # The page says what a second rotation does, and asks for a yes, which works
+    # without JavaScript.
+    assert "Rotating again now ends the previous secret" in page
+    assert 'name="end_previous" value="yes"' in page and "Rotate again" in page
+
+    # Without it: refused, nothing changes, and the first secret still verifies.
+    response = client.post(rotate)
+    assert response.status_code == 303
+    endpoint.refresh_from_db()
+    assert (endpoint.signing_secret, endpoint.previous_secret) == (second, first)
+    refused = client.get(settings_page).content.decode()
+    assert "Not rotated: the previous secret" in refused and second not in refused
+
+    # With it: the first secret stops working at once, and the history says so.
+    client.post(rotate, {"end_previous": "yes"})
+    endpoint.refresh_from_db()
+    assert endpoint.previous_secret == second and first not in endpoint.signing_secrets(
+        timezone.now()
+    )
+    page = client.get(settings_page).content.decode()
+    assert endpoint.signing_secret in page
+    assert f"The one before it ({first[:10]}…) stopped working at once." in page
+
+
+def test_a_secret_kept_for_the_page_is_not_shown_once_it_was_rotated_away(admin, receiver):
+    endpoint, _ = endpoint_at(receiver, "/hook", admin)
+    client = client_for(admin)
+    client.post(reverse("webhooks:rotate", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    kept = endpoint.signing_secret
+    # Another admin rotates (with the yes) before this one's page is loaded.
+    services.endpoint_rotate_secret(actor=admin, endpoint=endpoint, end_previous=True)
+    page = client.get(reverse("webhooks:endpoint", args=[endpoint.pk])).content.decode()
+    assert kept[:10] in page  # as the previous secret's hint
+    assert kept not in page and "New signing secret" not in page
 
 
 def test_the_log_shows_attempts_and_payload_and_replays(cast, admin, receiver):
@@ -193,7 +263,11 @@ def test_send_test_event_and_re_enable_without_javascript(admin, receiver):
     client = client_for(admin)
     response = client.post(reverse("webhooks:test", args=[endpoint.pk]))
     assert response.status_code == 302
-    assert Delivery.objects.get().event.type == "webhook.test"
+    delivery = Delivery.objects.get()
+    assert delivery.event.type == "webhook.test"
+    # In the endpoint's recent changes, as a replay is.
+    history = client.get(reverse("webhooks:endpoint", args=[endpoint.pk])).content.decode()
+    assert f"sent a test event to the endpoint: webhook.test ({delivery.event_id})" in history
     page = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
     assert "Enable the endpoint" in page and "webhook.test" in page
 
@@ -232,3 +306,43 @@ def test_junk_posted_by_an_admin_is_never_a_server_error_nor_saved(admin, receiv
     assert list(Endpoint.objects.values_list("pk", "url", "event_types", "version")) == [
         (endpoint.pk, endpoint.url, ["task.changed"], 1)
     ]
+
+
+def test_events_are_listed_in_the_forms_order_with_their_types(admin, receiver):
+    # Stored sorted by type; listed in the form's (lifecycle) order, by the type a receiver
+    # matches on; the form has the type beside each label.
+    endpoint, _ = endpoint_at(
+        receiver, "/hook", admin, events=["task.changed", "launch.scheduled", "launch.cancelled"]
+    )
+    assert endpoint.events == [
+        ("launch.scheduled", "Launch scheduled (or released from a hold)"),
+        ("launch.cancelled", "Launch cancelled"),
+        ("task.changed", "Task created, changed or deleted"),
+    ]
+    client = client_for(admin)
+    for page in (
+        reverse("webhooks:endpoints"),
+        reverse("webhooks:deliveries", args=[endpoint.pk]),
+    ):
+        body = client.get(page).content.decode()
+        positions = [body.index(f"<code>{t}</code>") for t, _ in endpoint.events]
+        assert positions == sorted(positions), page
+    # The form, in the same order, has each type beside its label too.
+    form_page = client.get(reverse("webhooks:endpoint", args=[endpoint.pk])).content.decode()
+    positions = [
+        form_page.index(f'{label} <code class="event-type">{value}</code>')
+        for value, label in SUBSCRIBABLE
+    ]
+    assert positions == sorted(positions)
+
+
+def test_every_row_action_is_named_after_its_row(admin, receiver):
+    endpoint, _ = endpoint_at(receiver, "/hook", admin, description="CRM sync")
+    services.endpoint_send_test(actor=admin, endpoint=endpoint)
+    Delivery.objects.update(state="delivered")
+    client = client_for(admin)
+    listing = client.get(reverse("webhooks:endpoints")).content.decode()
+    assert 'Settings<span class="visually-hidden"> of CRM sync</span>' in listing
+    assert 'Delivery log<span class="visually-hidden"> of CRM sync</span>' in listing
+    log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
+    assert f'Replay<span class="visually-hidden"> webhook.test endpoint:{endpoint.pk} of' in log
