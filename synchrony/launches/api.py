@@ -344,6 +344,7 @@ class LaunchSerializer(ResourceSerializer):
             "policy",
             "notes",
             "hold_reason",
+            "next_check_at",
             "activations",
             "gates",
             "fired_at",
@@ -355,11 +356,19 @@ class LaunchSerializer(ResourceSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "next_check_at": {
+                "help_text": "When preflight next checks a scheduled launch; null when only "
+                "its last check, as it is armed seconds before go-live, is left (and for "
+                "a launch not scheduled)."
+            }
+        }
         read_only_fields = [
             "project",
             "status",
             "go_live",
             "hold_reason",
+            "next_check_at",
             "fired_at",
             "finished_at",
             "lateness_ms",
@@ -373,12 +382,15 @@ class LaunchSerializer(ResourceSerializer):
 
 class LaunchCreateSerializer(LaunchSerializer):
     project = ProjectId()
+    # Any channel's id is read; the service refuses one a launch may not go out on
+    # (selectors.launchable_channels), by name, as the form does.
     channels = RelatedId(
-        queryset=Channel.objects.filter(is_active=True),
+        queryset=Channel.objects.all(),
         many=True,
         required=False,
-        help_text="Ids of active channels it goes out on (one activation each); more can "
-        "be added later through /activations/.",
+        help_text="Ids of active channels it goes out on (one activation each), any of the "
+        "workspace's, as in the launch form; more can be added later through "
+        "/activations/.",
     )
 
     class Meta(LaunchSerializer.Meta):
@@ -405,12 +417,43 @@ PROBLEM_KINDS = [
 
 
 class ConflictSerializer(serializers.Serializer):
-    """Something wrong with the launch's moment: flagged, or refused if blocking."""
+    """Something wrong with the launch's moment: flagged, or refused if blocking. Besides
+    the message, what it is about by id and date; each kind fills its own fields and
+    leaves the others null (or `gate_ids` empty)."""
 
     kind = serializers.ChoiceField(choices=CONFLICT_KINDS)
     message = serializers.CharField()
     blocking = serializers.BooleanField(
         help_text="The channel refuses collisions: the launch cannot move here."
+    )
+    channel_id = serializers.IntegerField(
+        allow_null=True, help_text="collision, blackout: the channel (/channels/{id}/)."
+    )
+    other_launch_id = serializers.IntegerField(
+        allow_null=True,
+        help_text="collision: the other launch on that channel (/launches/{id}/, if you may "
+        "read its project).",
+    )
+    other_go_live = serializers.DateTimeField(
+        allow_null=True, help_text="collision: when the other launch goes live."
+    )
+    starts_on = serializers.DateField(
+        allow_null=True,
+        help_text="blackout: its first day; window: the first day of the project's "
+        "promotion window (null if open-ended).",
+    )
+    ends_on = serializers.DateField(
+        allow_null=True,
+        help_text="blackout: its last day; window: the promotion window's last day (null "
+        "if open-ended).",
+    )
+    due_on = serializers.DateField(
+        allow_null=True, help_text="gate: the latest due date of the gates in `gate_ids`."
+    )
+    gate_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="gate: the required gates not ready yet that are due after the go-live "
+        "date (/readiness-gates/{id}/).",
     )
 
 
@@ -421,6 +464,24 @@ class ProblemSerializer(serializers.Serializer):
     subject = serializers.CharField(help_text="The gate's title, or the channel's name.")
     message = serializers.CharField()
     channel_id = serializers.IntegerField(allow_null=True)
+
+
+class ScheduledLaunchSerializer(LaunchSerializer):
+    """The launch as `schedule` left it, with what preflight would hold it for now."""
+
+    problems = serializers.SerializerMethodField(
+        help_text="What preflight would hold the launch for if it ran now, as "
+        "`GET …/readiness/` says: scheduling is allowed before everything is ready, and "
+        "the owners of what is not are told at each check (at once when a check's moment "
+        "has already passed)."
+    )
+
+    class Meta(LaunchSerializer.Meta):
+        fields = [*LaunchSerializer.Meta.fields, "problems"]
+
+    @extend_schema_field(ProblemSerializer(many=True))
+    def get_problems(self, launch: Launch) -> list[dict[str, Any]]:
+        return ProblemSerializer(engine.check_launch(launch), many=True).data
 
 
 class LaunchFilter(filters.FilterSet):
@@ -507,20 +568,29 @@ class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
             )
         return launch
 
-    def _set_status(self, status: str) -> Response:
+    def _set_status(
+        self, status: str, serializer: type[serializers.Serializer] | None = None
+    ) -> Response:
         launch = self.get_object()
         version = self.expected_version()
         self.check_version(launch, version)
         StrictSerializer(data=self.request.data).is_valid(raise_exception=True)
-        services.launch_set_status(actor=self.user, launch=launch, version=version, status=status)
-        return self.respond(launch)
+        with _as_body_fields():
+            services.launch_set_status(
+                actor=self.user, launch=launch, version=version, status=status
+            )
+        return self.respond(launch, serializer=serializer)
 
-    @extend_schema(request=None, responses=LaunchSerializer)
+    @extend_schema(request=None, responses=ScheduledLaunchSerializer)
     @action(detail=True, methods=["post"], if_match=True)
     def schedule(self, request: Request, pk: str) -> Response:
         """Hand a draft to the engine, or release a held launch (managers). Preflight
-        checks it 24 h, 1 h and 5 min before go-live; see `GET …/readiness/`."""
-        return self._set_status(LaunchStatus.SCHEDULED)
+        checks it at each of LAUNCH_PREFLIGHT_OFFSETS before go-live (24 h, 1 h and 5 min
+        by default; a check whose moment has passed runs at once) and once more as it is
+        armed; `next_check_at` says when, `problems` what it would hold the launch for
+        now. Refused (400 at `local_time`) once the go-live has passed: move it first;
+        and (400) inside the last check's window, if that check would hold it."""
+        return self._set_status(LaunchStatus.SCHEDULED, ScheduledLaunchSerializer)
 
     @extend_schema(request=None, responses=LaunchSerializer)
     @action(detail=True, methods=["post"], if_match=True)
@@ -614,7 +684,8 @@ class ActivationCreateSerializer(ActivationSerializer):
         queryset=Launch.objects.all(), scope=_visible_launches, help_text="The launch's id."
     )
     channel = RelatedId(
-        queryset=Channel.objects.filter(is_active=True), help_text="An active channel's id."
+        queryset=Channel.objects.all(),
+        help_text="An active channel's id (a switched-off one is refused by name).",
     )
 
     class Meta(ActivationSerializer.Meta):

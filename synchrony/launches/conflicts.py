@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Max, OuterRef
+from django.db.models import OuterRef
 
 from synchrony.launches.models import (
     Activation,
@@ -42,6 +42,15 @@ class Conflict:
     kind: str  # collision | blackout | gate | window
     message: str
     blocking: bool = False  # refused rather than warned (a channel that forbids collisions)
+    # What it is about, by id and date, for integrators (the API's …/conflicts/); each
+    # kind sets its own and leaves the rest empty.
+    channel_id: int | None = None  # collision, blackout
+    other_launch_id: int | None = None  # collision: the launch it collides with
+    other_go_live: dt.datetime | None = None  # collision
+    starts_on: dt.date | None = None  # blackout: its dates; window: the promotion window's
+    ends_on: dt.date | None = None
+    due_on: dt.date | None = None  # gate: the latest due date of those gates
+    gate_ids: tuple[int, ...] = ()  # gate: required gates not ready, due after go-live
 
 
 @dataclass(frozen=True)
@@ -145,14 +154,17 @@ def _find(
     for blackout in Blackout.objects.filter(AnyOf("channel_id", channel_ids)):
         blackouts[blackout.channel_id].append(blackout)
 
-    gate_due = dict(
+    # Required gates not ready: a launch has a few at most.
+    gates_due: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for launch_id, gate_id, due_date in (
         ReadinessGate.objects.filter(AnyOf("launch_id", ids), required=True)
         .exclude(status=GateStatus.WAIVED)
         .exclude(status=GateStatus.READY)
-        .values("launch_id")
-        .annotate(latest=Max("due_date"))
-        .values_list("launch_id", "latest")
-    )
+        .order_by()
+        .values_list("launch_id", "pk", "due_date")
+    ):
+        if due_date is not None:  # a gate with no due date is never late
+            gates_due[launch_id].append((due_date, gate_id))
 
     # Per channel, what the loop below reads of it, looked up once rather than per launch.
     windows = {
@@ -173,7 +185,7 @@ def _find(
                 at = times[channel_id]
                 start = bisect.bisect_right(at, go_live - window)
                 end = bisect.bisect_left(at, go_live + window)
-                for _, other_id, other_name in near[start:end]:
+                for other_go_live, other_id, other_name in near[start:end]:
                     if other_id != pk:
                         count += 1
                         if keep is None or len(first) < keep:
@@ -182,6 +194,9 @@ def _find(
                                     "collision",
                                     f"{name}: “{other_name}” goes live within {hours} h.",
                                     blocking=not channels[channel_id].allow_collisions,
+                                    channel_id=channel_id,
+                                    other_launch_id=other_id,
+                                    other_go_live=other_go_live,
                                 )
                             )
             for blackout in blackouts.get(channel_id, ()):
@@ -189,20 +204,32 @@ def _find(
                     count += 1
                     if keep is None or len(first) < keep:
                         first.append(
-                            Conflict("blackout", f"{name} is blacked out: {blackout.reason}.")
+                            Conflict(
+                                "blackout",
+                                f"{name} is blacked out: {blackout.reason}.",
+                                channel_id=channel_id,
+                                starts_on=blackout.starts_on,
+                                ends_on=blackout.ends_on,
+                            )
                         )
-        due = gate_due.get(pk)
-        if due is not None and local_date < due:
+        late = sorted(g for g in gates_due.get(pk, ()) if g[0] > local_date)
+        if late:
             count += 1
             if keep is None or len(first) < keep:
+                due = late[-1][0]
                 first.append(
-                    Conflict("gate", f"Goes live before a required gate is due ({due:%-d %b}).")
+                    Conflict(
+                        "gate",
+                        f"Goes live before a required gate is due ({due:%-d %b}).",
+                        due_on=due,
+                        gate_ids=tuple(sorted(gate_id for _, gate_id in late)),
+                    )
                 )
         project = launch.project
         start_on, end_on = project.promotion_start, project.promotion_end
         if (start_on and local_date < start_on) or (end_on and local_date > end_on):
             count += 1
             if keep is None or len(first) < keep:
-                first.append(Conflict("window", OUTSIDE_WINDOW))
+                first.append(Conflict("window", OUTSIDE_WINDOW, starts_on=start_on, ends_on=end_on))
         found[pk] = (count, first)
     return found

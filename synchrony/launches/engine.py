@@ -9,13 +9,21 @@ never causes a lost or doubled activation.
     scheduled ──dispatch, go-live within the lead──► armed ──fire (short ETA)──► firing
     firing ──every activation settled──► launched | partly launched | failed
 
+- Scheduling or releasing (services.launch_set_status): a check whose moment has passed
+  runs at once (`check_on_scheduling`); a go-live that has passed, or a launch that the
+  last check, due now, would hold (`would_hold`), is refused instead.
 - `dispatch` (beat, every second): preflights that are due; arms launches due within
-  LAUNCH_ARM_LEAD_SECONDS and enqueues `fire` with an ETA of seconds (never longer:
-  Redis redelivers long-ETA messages after its visibility timeout); arms due retries
-  the same way; marks manual steps overdue.
+  LAUNCH_ARM_LEAD_SECONDS (a last check first: every check's occasion is recorded, so
+  the one at the last offset and the one at arming are told apart) and enqueues `fire`
+  with an ETA of seconds (never longer: Redis redelivers long-ETA messages after its
+  visibility timeout); arms due retries the same way; marks manual steps overdue.
 - `fire`: takes the launch armed → firing (only one taker wins), prepares every
   payload, marks the activations "sending" (committed before any byte leaves), waits
-  for the moment and sends them all concurrently.
+  for the moment and sends them all concurrently; then emits launch.fired, with each
+  channel as it is at that moment.
+- Every change to an activation raises its version (its ETag), as `transition` does a
+  launch's: the engine's changes are conditional UPDATEs by state, never by version, and
+  the only writes that check a version (content edits) are refused once it goes out.
 - `deliver`: one retry of one activation, taken retrying → sending.
 - `sweep` (beat, every 2 s): recovers work whose prompt was lost. An activation caught
   mid-send is resent only where the receiver deduplicates by idempotency key; on
@@ -57,6 +65,7 @@ from synchrony.launches.models import (
     AdapterKind,
     AttemptOutcome,
     Channel,
+    CheckOccasion,
     DeliveryAttempt,
     GateStatus,
     Launch,
@@ -64,6 +73,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     PreflightCheck,
 )
+from synchrony.lib.text import sentences
 from synchrony.webhooks.events import emit, launch_event
 
 if TYPE_CHECKING:
@@ -132,13 +142,41 @@ def preflight_moments(go_live: datetime) -> list[datetime]:
     return sorted(go_live - timedelta(seconds=s) for s in settings.LAUNCH_PREFLIGHT_OFFSETS)
 
 
+def moments_ahead(go_live: datetime, now: datetime) -> list[datetime]:
+    return [m for m in preflight_moments(go_live) if m > now]
+
+
 def next_check_at(go_live: datetime, now: datetime) -> datetime | None:
     """The next preflight moment still ahead; now, when the last one has passed."""
-    moments = preflight_moments(go_live)
-    ahead = [m for m in moments if m > now]
+    ahead = moments_ahead(go_live, now)
     if ahead:
         return ahead[0]
-    return now if moments else None
+    return now if settings.LAUNCH_PREFLIGHT_OFFSETS else None
+
+
+def check_on_scheduling(
+    launch: Launch, *, now: datetime, problems: list[Problem]
+) -> PreflightCheck | None:
+    """Scheduled or released after one of its checks' moments had passed: that check
+    runs now rather than never, so the owners of what is not ready hear it at once, not
+    at the next moment still ahead (scheduled 9 minutes before go-live, the 1-hour
+    check's warning came only with the 5-minute one). Inside the last check's window it
+    is that check, and final; the scheduling service refuses beforehand what it would
+    hold (`would_hold`), so this never holds a launch it has just scheduled.
+
+    None when no moment has passed, when the check for the latest passed moment ran
+    already (a launch held by it and released), or when arming, seconds away, has the
+    last word anyway.
+    """
+    passed = [m for m in preflight_moments(launch.go_live) if m <= now]
+    if not passed or launch.go_live <= now + _seconds("LAUNCH_ARM_LEAD_SECONDS"):
+        return None
+    if launch.preflights.filter(go_live=launch.go_live, ran_at__gte=passed[-1]).exists():
+        return None
+    final = not moments_ahead(launch.go_live, now)
+    return run_preflight(
+        launch, now=now, final=final, problems=problems, occasion=CheckOccasion.SCHEDULING
+    )
 
 
 def _people_to_tell(launch: Launch, problems: Iterable[Problem]) -> list[User]:
@@ -164,7 +202,12 @@ def control_room_url(launch: Launch) -> str:
 
 
 def run_preflight(
-    launch: Launch, *, now: datetime, final: bool, problems: list[Problem] | None = None
+    launch: Launch,
+    *,
+    now: datetime,
+    final: bool,
+    problems: list[Problem] | None = None,
+    occasion: str = CheckOccasion.PLANNED,
 ) -> PreflightCheck:
     """Check, record, tell; on the final check, hold the launch (or drop channels)."""
     if problems is None:
@@ -174,6 +217,7 @@ def run_preflight(
         ran_at=now,
         go_live=launch.go_live,
         final=final,
+        occasion=occasion,
         problems=[p.as_dict() for p in problems],
     )
     if problems:
@@ -184,7 +228,7 @@ def run_preflight(
             recipients=_people_to_tell(launch, problems),
             kind=NotificationKind.LAUNCH_PROBLEM,
             title=f"“{launch}” is not ready ({_duration(left)} to go-live): "
-            + "; ".join(p.message for p in problems)[:200],
+            + sentences([p.message for p in problems], limit=200),
             body="\n".join(p.message for p in problems)
             + (f"\n\n{check.action}" if check.action else ""),
             url=control_room_url(launch),
@@ -204,18 +248,28 @@ def _duration(delta: timedelta) -> str:
     return f"{seconds} s"
 
 
-def _hold_or_drop(launch: Launch, problems: list[Problem], *, now: datetime) -> str:
-    """What the final check does about problems; returns what it did, for the record."""
-    droppable = {p.channel_id for p in problems if p.channel_id}
-    blocking = [p for p in problems if not p.channel_id]
+def would_hold(launch: Launch, problems: list[Problem]) -> bool:
+    """Whether a final check finding `problems` holds the launch, rather than dropping
+    the failing channels (the drop policy, when only channels fail and some are left)."""
+    if not problems:
+        return False
+    if launch.policy != LaunchPolicy.DROP or any(not p.channel_id for p in problems):
+        return True
+    droppable = {p.channel_id for p in problems}
     remaining = launch.activations.exclude(
         Q(channel_id__in=droppable)
         | Q(state__in=[ActivationState.DROPPED, ActivationState.CANCELLED])
     )
-    if launch.policy == LaunchPolicy.DROP and not blocking and remaining.exists():
+    return not remaining.exists()
+
+
+def _hold_or_drop(launch: Launch, problems: list[Problem], *, now: datetime) -> str:
+    """What the final check does about problems; returns what it did, for the record."""
+    if not would_hold(launch, problems):
+        droppable = {p.channel_id for p in problems if p.channel_id}
         dropped = launch.activations.filter(channel_id__in=droppable)
         names = ", ".join(str(a.channel) for a in dropped.select_related("channel"))
-        dropped.update(state=ActivationState.DROPPED, failed_at=now)
+        dropped.update(state=ActivationState.DROPPED, failed_at=now, version=F("version") + 1)
         record_event(
             actor=None,
             project=launch.project,
@@ -224,7 +278,7 @@ def _hold_or_drop(launch: Launch, problems: list[Problem], *, now: datetime) -> 
             message=f"Dropped at the last preflight, by the launch's policy: {names}.",
         )
         return f"Dropped {names}; the other channels go live as planned."
-    reason = "; ".join(p.message for p in problems)[:500]
+    reason = sentences([p.message for p in problems], limit=500)
     transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason)
     return "Held: nothing goes out until a manager releases or reschedules the launch."
 
@@ -238,12 +292,15 @@ def transition(
     *,
     actor: User | None = None,
     message: str = "",
+    announce: bool = True,
     **fields: object,
 ) -> bool:
     """Move the launch on from the status it has in memory, if it still has it.
 
     The version goes up, so a form opened before the engine acted is refused as stale,
     and so does `updated_at`, so integrations polling `updated_since` see the change.
+    Without `announce`, the caller emits the webhook event itself, once the event's
+    body is true (`fire`: with the channels going out).
     """
     fields.setdefault("updated_at", timezone.now())
     taken = Launch.objects.filter(pk=launch.pk, status=launch.status).update(
@@ -264,7 +321,8 @@ def transition(
         changes={"status": field_change(launch, "status", before, status)},
         message=message,
     )
-    emit(launch_event(status), launch)
+    if announce:
+        emit(launch_event(status), launch)
     publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=actor)
     return True
 
@@ -334,7 +392,13 @@ def _arm_due_launches(now: datetime) -> int:
             # The last word before go-live: even after a clean 5-minute check, a gate
             # could have been set back since.
             # Recorded clean or not: the control room shows the last word said.
-            run_preflight(launch, now=now, final=True, problems=check_launch(launch))
+            run_preflight(
+                launch,
+                now=now,
+                final=True,
+                problems=check_launch(launch),
+                occasion=CheckOccasion.ARMING,
+            )
             if launch.status != LaunchStatus.SCHEDULED:
                 continue  # held
             if not transition(launch, LaunchStatus.ARMED, armed_at=now, next_check_at=None):
@@ -394,6 +458,7 @@ def _mark_overdue_manual_steps(now: datetime) -> int:
             )[:BATCH]
         )
         for activation in overdue:
+            activation.version += 1
             activation.state = ActivationState.OVERDUE
             activation.failed_at = now
             activation.last_error = "Not ticked off by its owner in time."
@@ -447,7 +512,9 @@ def fire(launch_id: int) -> bool:
         # Re-prompted by the sweeper after a long outage: too late to be "together".
         _hold_missed(launch, now)
         return False
-    if not transition(launch, LaunchStatus.FIRING, fired_at=now):
+    # launch.fired is emitted at the moment, below: emitted here, its body showed every
+    # channel still "pending", and it could reach a receiver before go-live.
+    if not transition(launch, LaunchStatus.FIRING, fired_at=now, announce=False):
         return False
     activations = list(
         launch.activations.select_related("channel__owner").filter(state=ActivationState.PENDING)
@@ -460,9 +527,12 @@ def fire(launch_id: int) -> bool:
     _mark_sending(automated, number=1, now=now)
 
     def start_manual_steps() -> None:
+        # Once every request is written: the event tells what each channel is doing at
+        # the moment, "sending" (automated) or "waiting" for its owner (manual).
         with transaction.atomic():
             for activation in manual:
                 _start_manual_step(activation)
+            emit(launch_event(LaunchStatus.FIRING), launch)
 
     _send_all(
         [(a, 1, sends[a.pk]) for a in automated], at=launch.go_live, meanwhile=start_manual_steps
@@ -485,7 +555,7 @@ def _mark_sending(activations: list[Activation], *, number: int, now: datetime) 
     """Committed before any byte leaves: a crash after this leaves a trace to recover."""
     with transaction.atomic():
         Activation.objects.filter(pk__in=[a.pk for a in activations]).update(
-            state=ActivationState.SENDING, attempts=number
+            state=ActivationState.SENDING, attempts=number, version=F("version") + 1
         )
         DeliveryAttempt.objects.bulk_create(
             [DeliveryAttempt(activation=a, number=number, started_at=now) for a in activations]
@@ -568,6 +638,7 @@ def record_attempt(
         )
         if activation.state != ActivationState.SENDING or activation.attempts != number:
             return  # the sweeper took it over meanwhile; its decision stands
+        activation.version += 1
         outcome = {
             "delivered": AttemptOutcome.DELIVERED,
             "retry": AttemptOutcome.RETRY,
@@ -609,7 +680,9 @@ def record_attempt(
 
 def _disable_channel(channel: Channel, *, reason: str, now: datetime) -> None:
     Channel.objects.filter(pk=channel.pk).update(
-        disabled_at=now, disabled_reason=f"The endpoint answered 410 Gone ({reason})"[:300]
+        disabled_at=now,
+        disabled_reason=f"The endpoint answered 410 Gone ({reason})"[:300],
+        version=F("version") + 1,
     )
     channel.disabled_at = now
 
@@ -644,7 +717,12 @@ def deliver(activation_id: int) -> bool:
     with transaction.atomic():
         taken = Activation.objects.filter(
             pk=activation_id, state=ActivationState.RETRYING, next_attempt_at__lte=now + lead
-        ).update(state=ActivationState.SENDING, attempts=F("attempts") + 1, retry_armed_at=None)
+        ).update(
+            state=ActivationState.SENDING,
+            attempts=F("attempts") + 1,
+            retry_armed_at=None,
+            version=F("version") + 1,
+        )
         if not taken:
             return False
         activation = Activation.objects.select_related("channel__owner", "launch__project").get(
@@ -684,7 +762,10 @@ def _start_manual_step(activation: Activation) -> None:
         due_date=timezone.localdate(launch.go_live),
     )
     Activation.objects.filter(pk=activation.pk).update(
-        state=ActivationState.WAITING, manual_task=task, due_at=launch.go_live
+        state=ActivationState.WAITING,
+        manual_task=task,
+        due_at=launch.go_live,
+        version=F("version") + 1,
     )
     notify(
         recipients=[channel.owner],
@@ -706,7 +787,7 @@ def manual_step_done(*, activation: Activation, actor: User) -> bool:
         taken = Activation.objects.filter(
             pk=activation.pk,
             state__in=[ActivationState.WAITING, ActivationState.OVERDUE, ActivationState.UNKNOWN],
-        ).update(state=ActivationState.DONE, done_by=actor, sent_at=now)
+        ).update(state=ActivationState.DONE, done_by=actor, sent_at=now, version=F("version") + 1)
         if not taken:
             return False
         if activation.manual_task_id:
@@ -756,6 +837,7 @@ def retry_now(*, activation: Activation, actor: User) -> None:
             state=ActivationState.RETRYING,
             next_attempt_at=timezone.now(),
             retry_armed_at=None,
+            version=F("version") + 1,
         )
         if not taken:
             raise ValidationError("Someone else changed this activation; reload and try again.")
@@ -849,7 +931,7 @@ def cancel(*, launch: Launch, actor: User) -> None:
         )
         settled_later = False
         if launch.status == LaunchStatus.FIRING:
-            waiting.update(state=ActivationState.CANCELLED)
+            waiting.update(state=ActivationState.CANCELLED, version=F("version") + 1)
             record_event(
                 actor=actor,
                 project=launch.project,
@@ -868,7 +950,7 @@ def cancel(*, launch: Launch, actor: User) -> None:
                 f"A {launch.get_status_display().lower()} launch cannot be cancelled."
             )
         else:
-            waiting.update(state=ActivationState.CANCELLED)
+            waiting.update(state=ActivationState.CANCELLED, version=F("version") + 1)
             transition(launch, LaunchStatus.CANCELLED, actor=actor, next_check_at=None)
     if settled_later:
         settle(launch.pk)
@@ -959,7 +1041,10 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         )
         automated = [k for k in AdapterKind.values if k != AdapterKind.MANUAL]
         found["unsent"] = unsent.filter(channel__adapter__in=automated).update(
-            state=ActivationState.RETRYING, next_attempt_at=now, retry_armed_at=None
+            state=ActivationState.RETRYING,
+            next_attempt_at=now,
+            retry_armed_at=None,
+            version=F("version") + 1,
         )
         for activation in unsent.filter(channel__adapter=AdapterKind.MANUAL).select_related(
             "launch__project", "channel__owner"
@@ -1002,6 +1087,7 @@ def _recover_lost_sends(now: datetime, grace: timedelta) -> int:
             timeout = timedelta(seconds=activation.channel.timeout_seconds)
             if now - activation.started < grace + timeout:
                 continue
+            activation.version += 1
             DeliveryAttempt.objects.filter(
                 activation=activation, number=activation.attempts
             ).update(

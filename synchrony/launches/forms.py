@@ -15,6 +15,7 @@ from synchrony.launches.models import (
     Milestone,
     ReadinessGate,
 )
+from synchrony.launches.selectors import launchable_channels
 from synchrony.lib.forms import form_field
 
 
@@ -30,7 +31,7 @@ class LaunchForm(VersionedModelForm):
     local_time = forms.TimeField(label="Go-live time", widget=TimeInput)
     time_zone = forms.ChoiceField(label="Time zone", help_text="The zone the launch is planned in.")
     channels = forms.ModelMultipleChoiceField(
-        queryset=Channel.objects.filter(is_active=True),
+        queryset=launchable_channels(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -113,7 +114,7 @@ class ActivationForm(VersionedModelForm):
 
 
 class AddChannelForm(forms.Form):
-    channel = forms.ModelChoiceField(queryset=Channel.objects.filter(is_active=True))
+    channel = forms.ModelChoiceField(queryset=launchable_channels())
 
 
 class GateForm(forms.ModelForm):

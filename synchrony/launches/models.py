@@ -421,13 +421,39 @@ class DeliveryAttempt(models.Model):
         return round((self.finished_at - self.started_at).total_seconds() * 1000)
 
 
+class CheckOccasion(models.TextChoices):
+    # At one of LAUNCH_PREFLIGHT_OFFSETS before go-live (or as soon as the dispatcher
+    # could, after a move).
+    PLANNED = "planned", "Before go-live"
+    # Scheduled or released after a check's moment had passed: that check, run at once.
+    SCHEDULING = "scheduling", "On scheduling"
+    # The dispatcher's last word as it arms the launch, seconds before go-live.
+    ARMING = "arming", "At arming"
+
+
+def short_span(seconds: float) -> str:
+    """24 h, 1 h, 2 h 30 min, 5 min, 10 s: how long before go-live a check ran."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    hours, minutes = divmod(round(whole / 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
+
+
 class PreflightCheck(models.Model):
     """One run of the checks before go-live: gates, content, channels."""
 
     launch = models.ForeignKey(Launch, on_delete=models.CASCADE, related_name="preflights")
     ran_at = models.DateTimeField()
     go_live = models.DateTimeField()  # the moment it checked for
-    final = models.BooleanField(default=False)  # the last check: failing it holds
+    # Failing it holds the launch (or drops channels): the check at the last offset, and
+    # the one at arming. Earlier checks only warn.
+    final = models.BooleanField(default=False)
+    occasion = models.CharField(
+        max_length=12, choices=CheckOccasion.choices, default=CheckOccasion.PLANNED
+    )
     # [{"kind": "gate" | "content" | "channel", "subject": str, "message": str}]
     problems = models.JSONField(default=list, blank=True)
     action = models.CharField(max_length=200, blank=True)  # held, channels dropped…
@@ -441,6 +467,20 @@ class PreflightCheck(models.Model):
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def label(self) -> str:
+        """What this check was. A launch that passes the check at its last offset is
+        checked once more at arming, and failing either holds it: both used to read
+        "final check"."""
+        before = f"{short_span((self.go_live - self.ran_at).total_seconds())} before go-live"
+        if self.occasion == CheckOccasion.ARMING:
+            return f"at arming, {before}: must pass, the last word"
+        # A final check's problems hold the launch, or drop channels by its policy.
+        what = "must pass" if self.final else "early warning"
+        if self.occasion == CheckOccasion.SCHEDULING:
+            return f"on scheduling, {before}: {what}"
+        return f"{before}: {what}"
 
 
 class GateStatus(models.TextChoices):

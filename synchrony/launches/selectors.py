@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from synchrony.launches.models import Activation, Channel, Launch, Milestone, ReadinessGate
@@ -13,6 +14,14 @@ from synchrony.projects.selectors import get_project_for_user, projects_for_user
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
+
+
+def launchable_channels() -> QuerySet[Channel]:
+    """The channels a launch may go out on: those switched on (`is_active`). The one rule
+    the launch form, the launch page's "Add a channel" and the API offer as choices, and
+    the services (launch_create, activation_set) hold. Not limited to the project's own
+    channels: the form never was."""
+    return Channel.objects.filter(is_active=True)
 
 
 def _refuse_unless_manager(project: Project, what: str) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from synchrony.activity.live import publish_change
@@ -33,6 +34,8 @@ from synchrony.launches.models import (
     Milestone,
     ReadinessGate,
 )
+from synchrony.launches.selectors import launchable_channels
+from synchrony.lib.text import sentences
 from synchrony.lib.wall_time import NonexistentTime, resolve
 from synchrony.webhooks.events import emit, launch_event
 
@@ -50,6 +53,18 @@ def _moment(local_go_live: dt.datetime, time_zone: str) -> tuple[dt.datetime, st
     if resolved.utc <= timezone.now():
         raise ValidationError({"local_go_live": "The go-live moment has already passed."})
     return resolved.utc, resolved.note
+
+
+def _check_channels(channels: Iterable[Channel], *, field: str) -> None:
+    """Refuse a channel a launch may not go out on (selectors.launchable_channels): the
+    form offers only those, and the API and the services agree with it."""
+    wanted = {c.pk: c for c in channels}
+    allowed = set(launchable_channels().filter(pk__in=wanted).values_list("pk", flat=True))
+    refused = [c for pk, c in wanted.items() if pk not in allowed]
+    if refused:
+        raise ValidationError(
+            {field: [f"{c} is switched off: a launch cannot go out on it." for c in refused]}
+        )
 
 
 def _check_conflicts(launch: Launch) -> list[Conflict]:
@@ -72,6 +87,8 @@ def launch_create(
     policy: str = LaunchPolicy.HOLD,
 ) -> tuple[Launch, list[Conflict]]:
     go_live, _ = _moment(local_go_live, time_zone)
+    channels = list(channels)
+    _check_channels(channels, field="channels")
     launch = Launch(
         project=project,
         name=name,
@@ -160,21 +177,29 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
         )
     changes: dict[str, Any] = {"status": status, "next_check_at": None}
     now = timezone.now()
+    releasing = launch.status == LaunchStatus.HELD
+    ahead: list[dt.datetime] = []
     if status == LaunchStatus.SCHEDULED:
         if not launch.activations.exists():
             raise ValidationError("Add at least one channel before scheduling the launch.")
-        late = now - launch.go_live
-        if late.total_seconds() > settings.LAUNCH_MAX_LATE_SECONDS:
-            raise ValidationError("Its go-live moment has passed: move the launch first.")
-        if launch.go_live <= now and launch.status != LaunchStatus.HELD:
-            raise ValidationError("Its go-live moment has passed: move the launch first.")
-        # Released from a hold within a few minutes of its moment, it goes out now.
-        changes["next_check_at"] = engine.next_check_at(launch.go_live, now)
+        if launch.go_live <= now:
+            # As creating one refuses it: scheduled (or released) now, the engine would
+            # only hold it again as missed, or fire it late and not together.
+            raise ValidationError(
+                {
+                    "local_go_live": "The go-live moment has already passed: move the "
+                    f"launch to a new go-live, then {'release' if releasing else 'schedule'}"
+                    " it."
+                }
+            )
+        # The next check still ahead; none when only arming's last word is left.
+        ahead = engine.moments_ahead(launch.go_live, now)
+        changes["next_check_at"] = ahead[0] if ahead else None
         changes["hold_reason"] = ""
     with transaction.atomic():
         if status == LaunchStatus.CANCELLED:
             launch.activations.filter(state=ActivationState.PENDING).update(
-                state=ActivationState.CANCELLED
+                state=ActivationState.CANCELLED, version=F("version") + 1
             )
         updated, _ = update_versioned(
             actor=actor,
@@ -182,8 +207,21 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
             instance=launch,
             version=version,
             changes=changes,
-            verb="released" if launch.status == LaunchStatus.HELD else "updated",
+            verb="released" if releasing else "updated",
         )
+        if status == LaunchStatus.SCHEDULED:
+            # Under the row's lock: what preflight would say now.
+            problems = engine.check_launch(updated)
+            if not ahead and engine.would_hold(updated, problems):
+                # Its last check is due: scheduled, it would be held within the second
+                # (launch.scheduled, then launch.held). Refused, with why.
+                raise ValidationError(
+                    f"Not {'released' if releasing else 'scheduled'}: its last check "
+                    "before go-live is due now, and would hold it at once. "
+                    + sentences([p.message for p in problems])
+                    + " Fix that first, or move the launch to a later go-live."
+                )
+            engine.check_on_scheduling(updated, now=now, problems=problems)
         emit(launch_event(updated.status), updated)
         publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
     return updated
@@ -214,6 +252,7 @@ def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: 
     with transaction.atomic():
         activation, created = Activation.objects.get_or_create(launch=launch, channel=channel)
         if created:
+            _check_channels([channel], field="channel")
             record_created(actor=actor, project=launch.project, target=activation)
         if content:
             _check_payload_size(activation, content)
@@ -396,6 +435,7 @@ def channel_rotate_secret(*, actor: User, channel: Channel, end_previous: bool) 
     with transaction.atomic():
         current = Channel.objects.select_for_update().get(pk=channel.pk)
         ended = current.rotate_secret(now, end_previous=end_previous)
+        _bump_version(current)
         # The secrets themselves never go into the log.
         record_event(
             actor=actor,
@@ -407,6 +447,14 @@ def channel_rotate_secret(*, actor: User, channel: Channel, end_previous: bool) 
     return current
 
 
+def _bump_version(channel: Channel) -> None:
+    """Every change to a versioned row raises its version (its ETag): a secret rotated
+    changes what the channel shows (`previous_secret_until`), as an endpoint's 410 does
+    (engine._disable_channel). The row is locked by the caller."""
+    Channel.objects.filter(pk=channel.pk).update(version=F("version") + 1)
+    channel.version += 1
+
+
 def channel_enable(*, actor: User, channel: Channel) -> Channel:
     """Send on a channel again after its endpoint answered 410 Gone."""
     with transaction.atomic():
@@ -416,7 +464,8 @@ def channel_enable(*, actor: User, channel: Channel) -> Channel:
         reason = current.disabled_reason
         current.disabled_at = None
         current.disabled_reason = ""
-        current.save(update_fields=["disabled_at", "disabled_reason"])
+        current.version += 1
+        current.save(update_fields=["disabled_at", "disabled_reason", "version"])
         record_event(
             actor=actor,
             project=None,

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
@@ -45,6 +46,7 @@ from synchrony.launches.models import (
     DeliveryAttempt,
     Launch,
     LaunchStatus,
+    short_span,
 )
 from synchrony.launches.selectors import (
     can_edit_channel,
@@ -55,6 +57,7 @@ from synchrony.launches.selectors import (
     get_gate_for_user,
     get_launch_for_user,
     get_milestone_for_user,
+    launchable_channels,
 )
 from synchrony.projects.models import Role
 from synchrony.projects.selectors import Need, get_project_for_user, projects_for_user
@@ -299,10 +302,11 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         "preflights": launch.preflights.all()[:3],
         "conflicts": conflicts_for([launch])[launch.pk] if not launch.is_final else [],
         "can_manage": plan,
-        "statuses": _next_statuses(launch) if manager else [],
+        "statuses": _next_statuses(launch, timezone.now()) if manager else [],
+        "preflight_offsets": _offsets_text(),
         "can_hold": manager and launch.is_holdable,
         "add_channel_form": AddChannelForm() if plan else None,
-        "free_channels": Channel.objects.filter(is_active=True).exclude(pk__in=used),
+        "free_channels": launchable_channels().exclude(pk__in=used),
         "gate_form": forms.get("gate_form") or (GateForm() if plan else None),
         **_countdown(launch, timezone.now()),
     }
@@ -316,8 +320,17 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
     )
 
 
-def _next_statuses(launch: Launch) -> list[tuple[str, str]]:
-    """The buttons a manager gets: (status, label)."""
+def _offsets_text() -> str:
+    """When preflight checks, as configured: "24 h, 1 h and 5 min"."""
+    spans = [short_span(s) for s in sorted(settings.LAUNCH_PREFLIGHT_OFFSETS, reverse=True)]
+    if len(spans) < 2:
+        return "".join(spans)
+    return f"{', '.join(spans[:-1])} and {spans[-1]}"
+
+
+def _next_statuses(launch: Launch, now: dt.datetime) -> list[tuple[str, str]]:
+    """The buttons a manager gets: (status, label). No "Schedule" or "Release" once the
+    go-live has passed: the service refuses it, and the page asks for a new go-live."""
     options = {
         LaunchStatus.DRAFT: [LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED],
         LaunchStatus.SCHEDULED: [LaunchStatus.DRAFT, LaunchStatus.CANCELLED],
@@ -331,7 +344,12 @@ def _next_statuses(launch: Launch) -> list[tuple[str, str]]:
         LaunchStatus.DRAFT: "Back to draft",
         LaunchStatus.CANCELLED: "Cancel launch",
     }
-    return [(s.value, labels[s]) for s in options.get(LaunchStatus(launch.status), [])]
+    passed = launch.go_live <= now
+    return [
+        (s.value, labels[s])
+        for s in options.get(LaunchStatus(launch.status), [])
+        if not (passed and s == LaunchStatus.SCHEDULED)
+    ]
 
 
 @require_http_methods(["GET", "POST"])

@@ -31,6 +31,7 @@ from synchrony.launches.models import (
     Launch,
     LaunchStatus,
 )
+from synchrony.lib.text import sentences
 from synchrony.planning.models import TaskStatus
 from synchrony.projects.models import Project, Role, Stage
 from synchrony.projects.selectors import get_project_for_user, projects_for_user
@@ -414,7 +415,7 @@ def launch_entries(launch: Launch) -> list[TimelineEntry]:
                     f"Last preflight of “{launch}” found {len(check.problems)} problem"
                     f"{'s' if len(check.problems) != 1 else ''}"
                     + (f": {check.action}" if check.action else ""),
-                    "; ".join(p.get("message", "") for p in check.problems[:4]),
+                    sentences(p.get("message", "") for p in check.problems[:4]),
                     "warn",
                     "hold",
                 )

@@ -25,6 +25,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     PreflightCheck,
 )
+from synchrony.lib.text import sentences
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import Membership, Project
 from synchrony.standups.models import ActionItem, Meeting, MeetingStatus
@@ -242,7 +243,7 @@ def _risks(launch: Launch, gates: list[Any], meeting: Meeting, win: Window) -> l
     checks = list(launch.preflights.all())
     if checks and checks[0].problems and launch.status != LaunchStatus.HELD:
         risks.append(
-            "Last preflight: " + "; ".join(p.get("message", "") for p in checks[0].problems)
+            "Last preflight: " + sentences(p.get("message", "") for p in checks[0].problems)
         )
     return risks
 

@@ -4,8 +4,8 @@ The services call `emit(type, obj, ...)` inside their own transaction, one line 
 the change happens. It costs one query when no endpoint listens to that type; otherwise
 it writes the Event and a Delivery per subscribed enabled endpoint, and the deliveries
 are enqueued after commit: a rolled-back change sends nothing. The body describes the
-resource as an integrator needs it — its id, its path under /api/v1/, its link in the
-app and the fields that changed hands.
+resource as an integrator needs it — its id, its address under /api/v1/ (`url`), its
+page in the app (`link`), both absolute, and the fields that changed hands.
 """
 
 from __future__ import annotations
@@ -127,10 +127,11 @@ def _link(path: str) -> str:
 
 
 def _api_path(basename: str, pk: int) -> str | None:
-    """The resource's path under /api/v1/, as the API's router has it; None for a kind
-    of resource the API does not serve (yet)."""
+    """The resource's address under /api/v1/, absolute (SITE_URL) as `link` is: a
+    receiver reads it back without knowing where Synchrony runs. None for a kind of
+    resource the API does not serve (yet)."""
     try:
-        return reverse(f"api:{basename}-detail", args=[pk])
+        return _link(reverse(f"api:{basename}-detail", args=[pk]))
     except NoReverseMatch:
         return None
 

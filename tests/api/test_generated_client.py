@@ -235,8 +235,12 @@ def test_a_launch_is_planned_scheduled_and_guarded_by_its_etag(generated, connec
     scheduled = generated.api("launches", "launches_schedule_create").sync_detailed(
         launch.id, client=client, if_match=first_read
     )
-    now = assert_parsed(scheduled, status=200, model=models.Launch)
+    # The answer says what preflight would hold it for, as …/readiness/ does.
+    now = assert_parsed(scheduled, status=200, model=models.ScheduledLaunch)
     assert now.status is models.LaunchStatusEnum.SCHEDULED
+    assert [(p.kind, p.subject) for p in now.problems] == [
+        (models.ProblemKindEnum.GATE, "Legal sign-off")
+    ]
     assert etag(scheduled) == f'"{now.version}"' != first_read
 
     # Another integration, still holding the first read, is told what changed meanwhile.

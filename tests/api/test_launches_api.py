@@ -433,6 +433,13 @@ def test_conflicts_and_readiness_are_readable_by_members(cast, api):
             "kind": "collision",
             "message": "Email: “First” goes live within 48 h.",
             "blocking": False,
+            "channel_id": email.pk,
+            "other_launch_id": first.pk,
+            "other_go_live": first.go_live.isoformat().replace("+00:00", "Z"),
+            "starts_on": None,
+            "ends_on": None,
+            "due_on": None,
+            "gate_ids": [],
         }
     ]
     readiness = api.viewer.get(url("launches", second.pk, "readiness")).json()
@@ -614,3 +621,132 @@ def test_the_channel_owner_ticks_off_a_manual_step_even_as_a_viewer(cast, api):
     again = api.viewer.post(url("activations", mine.pk, "done"))
     assert "nothing to tick off" in assert_error(again, 400, "invalid")["message"]
     assert Activation.objects.get(pk=theirs.pk).state == "waiting"
+
+
+def test_scheduling_answers_with_what_preflight_would_hold_it_for_and_the_next_check(cast, api):
+    launch = LaunchFactory(project=cast.project, go_live=NOW + dt.timedelta(minutes=9))
+    hook = ChannelFactory(
+        name="In-app", adapter=AdapterKind.WEBHOOK, endpoint_url="http://127.0.0.1:9/"
+    )
+    ActivationFactory(launch=launch, channel=hook)
+    readiness = api.manager.get(url("launches", launch.pk, "readiness")).json()
+    response = api.manager.post(url("launches", launch.pk, "schedule"), if_match=1)
+    assert response.status_code == 200, response.json()
+    answer = response.json()
+    assert answer["status"] == "scheduled"
+    assert (
+        answer["problems"]
+        == readiness
+        == [
+            {
+                "kind": "content",
+                "subject": "In-app",
+                "message": "In-app content has no body.",
+                "channel_id": hook.pk,
+            }
+        ]
+    )
+    assert answer["next_check_at"] == "2026-03-02T08:04:00Z"  # the 5-minute check
+    # The 1-hour check's moment had passed: it ran at once, and its owner was told.
+    assert launch.preflights.get().ran_at == NOW
+    assert "problems" not in api.manager.get(url("launches", launch.pk)).json()
+
+
+def test_a_go_live_that_has_passed_cannot_be_scheduled_or_released(cast, api):
+    for status in (LaunchStatus.DRAFT, LaunchStatus.HELD):
+        launch = LaunchFactory(
+            project=cast.project, status=status, go_live=NOW - dt.timedelta(seconds=30)
+        )
+        ActivationFactory(launch=launch)
+        response = api.manager.post(url("launches", launch.pk, "schedule"), if_match=1)
+        body = assert_error(response, 400, "invalid", "local_time")
+        verb = "release" if status == LaunchStatus.HELD else "schedule"
+        assert body["errors"]["local_time"] == [
+            "The go-live moment has already passed: move the launch to a new go-live, "
+            f"then {verb} it."
+        ]
+        launch.refresh_from_db()
+        assert (launch.status, launch.version) == (status, 1)
+
+
+def test_ticking_off_and_retrying_raise_the_activations_version(cast, api):
+    launch = LaunchFactory(project=cast.project, status=LaunchStatus.FIRING)
+    manual = ActivationFactory(launch=launch, channel=ChannelFactory(owner=cast.viewer))
+    Activation.objects.filter(pk=manual.pk).update(state="waiting")
+    assert api.manager.get(url("activations", manual.pk))["ETag"] == '"1"'
+    done = api.viewer.post(url("activations", manual.pk, "done"))
+    assert done.status_code == 200, done.json()
+    assert (done.json()["state"], done.json()["version"], done["ETag"]) == ("done", 2, '"2"')
+
+    failed = LaunchFactory(project=cast.project, status=LaunchStatus.FAILED)
+    hook = ChannelFactory(adapter=AdapterKind.WEBHOOK, endpoint_url="http://127.0.0.1:9/")
+    activation = ActivationFactory(launch=failed, channel=hook, state="failed")
+    retried = api.manager.post(url("activations", activation.pk, "retry"))
+    assert retried.status_code == 200, retried.json()
+    assert (retried.json()["state"], retried["ETag"]) == ("retrying", '"2"')
+
+
+def test_each_conflict_names_what_it_is_about(cast, api):
+    social = ChannelFactory(name="Social")
+    Blackout.objects.create(
+        channel=social, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 3), reason="Easter"
+    )
+    cast.project.promotion_start = dt.date(2026, 4, 10)
+    cast.project.promotion_end = None
+    cast.project.save()
+    launch = api.manager.post(
+        url("launches"), launch_body(cast, local_date="2026-04-02", channels=[social.pk])
+    ).json()
+    late = ReadinessGate.objects.create(
+        launch_id=launch["id"], title="FAQ", owner=cast.viewer, due_date=dt.date(2026, 4, 5)
+    )
+    ReadinessGate.objects.create(  # due in time: not part of it
+        launch_id=launch["id"], title="Brief", owner=cast.viewer, due_date=dt.date(2026, 3, 20)
+    )
+    found = api.viewer.get(url("launches", launch["id"], "conflicts")).json()
+    empty = {
+        "channel_id": None,
+        "other_launch_id": None,
+        "other_go_live": None,
+        "starts_on": None,
+        "ends_on": None,
+        "due_on": None,
+        "gate_ids": [],
+    }
+    assert found == [
+        {
+            **empty,
+            "kind": "blackout",
+            "message": "Social is blacked out: Easter.",
+            "blocking": False,
+            "channel_id": social.pk,
+            "starts_on": "2026-04-01",
+            "ends_on": "2026-04-03",
+        },
+        {
+            **empty,
+            "kind": "gate",
+            "message": "Goes live before a required gate is due (5 Apr).",
+            "blocking": False,
+            "due_on": "2026-04-05",
+            "gate_ids": [late.pk],
+        },
+        {
+            **empty,
+            "kind": "window",
+            "message": "Goes live outside the project's promotion window.",
+            "blocking": False,
+            "starts_on": "2026-04-10",
+        },
+    ]
+
+
+def test_a_switched_off_channel_is_refused_by_name_as_the_form_refuses_it(cast, api):
+    off = ChannelFactory(name="Fax", is_active=False)
+    response = api.manager.post(url("launches"), launch_body(cast, channels=[off.pk]))
+    body = assert_error(response, 400, "invalid", "channels")
+    assert body["errors"]["channels"] == ["Fax is switched off: a launch cannot go out on it."]
+    launch = LaunchFactory(project=cast.project)
+    response = api.manager.post(url("activations"), {"launch": launch.pk, "channel": off.pk})
+    assert "Fax is switched off" in assert_error(response, 400, "invalid", "channel")["message"]
+    assert not Activation.objects.exists()

@@ -508,3 +508,50 @@ def test_no_collection_while_any_launch_is_at_its_moment():
     assert not gc.isenabled()
     second.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+def test_a_hold_reason_reads_as_sentences_wherever_it_is_shown(cast, receiver):
+    from synchrony.webhooks import services as webhooks
+    from synchrony.webhooks.models import Event
+
+    webhooks.endpoint_create(
+        actor=cast.manager,
+        url=receiver.url + "/events",
+        event_types=["launch.held"],
+        owner=UserFactory(is_staff=True),
+    )
+    blank = ChannelFactory(name="In-app messages", adapter=AdapterKind.WEBHOOK, endpoint_url="")
+    launch = launch_with(
+        cast.project, [webhook_channel(receiver, "/x")], status=LaunchStatus.SCHEDULED
+    )
+    Activation.objects.create(launch=launch, channel=blank)
+    ReadinessGate.objects.create(launch=launch, title="Sales briefed", owner=cast.contributor)
+
+    engine.run_preflight(launch, now=timezone.now(), final=True)
+
+    reason = (
+        "Readiness gate “Sales briefed” is not ready. In-app messages content has no body. "
+        "Channel In-app messages has no endpoint URL."
+    )
+    assert reload(launch).hold_reason == reason
+    (event,) = Event.objects.filter(type="launch.held")
+    assert json.loads(event.payload)["data"]["hold_reason"] == reason
+    title = Notification.objects.filter(recipient=cast.manager).latest("pk").title
+    assert title.endswith(": " + reason) and ".;" not in title
+
+
+def test_every_change_the_engine_makes_to_an_activation_raises_its_version(cast, receiver):
+    receiver.script["/gone"] = [410]
+    ok, gone = webhook_channel(receiver, "/ok"), webhook_channel(receiver, "/gone")
+    launch = launch_with(cast.project, [ok, gone])
+    engine.fire(launch.pk)
+    # Sending, then delivered (or failed): two changes an integration reads.
+    assert dict(launch.activations.values_list("channel__name", "version")) == {
+        ok.name: 3,
+        gone.name: 3,
+    }
+    gone.refresh_from_db()
+    assert gone.disabled_at is not None and gone.version == 2  # its 410 shows on the channel
+    assert services.channel_enable(actor=cast.manager, channel=gone).version == 3
+    gone.refresh_from_db()
+    assert gone.version == 3

@@ -8,11 +8,24 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from synchrony.activity.live import channel_name, client
+from synchrony.activity.models import Notification, NotificationKind
 from synchrony.activity.services import StaleEdit
 from synchrony.launches import services
 from synchrony.launches.conflicts import conflicts_for
-from synchrony.launches.models import Blackout, LaunchStatus
-from tests.factories import ChannelFactory, LaunchFactory
+from synchrony.launches.models import (
+    Activation,
+    ActivationState,
+    AdapterKind,
+    Blackout,
+    Channel,
+    CheckOccasion,
+    Launch,
+    LaunchPolicy,
+    LaunchStatus,
+    PreflightCheck,
+    ReadinessGate,
+)
+from tests.factories import ActivationFactory, ChannelFactory, LaunchFactory
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -148,3 +161,129 @@ def test_a_change_is_published_to_redis_after_commit(frozen):
     payload = json.loads(message["data"])
     assert (payload["kind"], payload["id"], payload["project"]) == ("launch", launch.pk, project.pk)
     assert payload["by"] == str(project.owner)
+
+
+# ── Scheduling: checks due at once, moments that have passed ──────────────────
+
+
+def hook(name: str, owner) -> Channel:
+    """A webhook channel (loopback is allowed in the test settings)."""
+    return ChannelFactory(
+        name=name, owner=owner, adapter=AdapterKind.WEBHOOK, endpoint_url="http://127.0.0.1:9/"
+    )
+
+
+def soon(cast, minutes: float, *, body: str = "Is here.", **fields) -> Launch:
+    """A draft going live `minutes` from now, on one channel whose owner is a contributor."""
+    launch = LaunchFactory(
+        project=cast.project, go_live=NOW + dt.timedelta(minutes=minutes), **fields
+    )
+    channel = hook("Website", cast.contributor)
+    ActivationFactory(launch=launch, channel=channel, subject="Atlas", body=body)
+    return launch
+
+
+def schedule(cast, launch: Launch) -> Launch:
+    return services.launch_set_status(
+        actor=cast.manager, launch=launch, version=launch.version, status=LaunchStatus.SCHEDULED
+    )
+
+
+def test_scheduled_after_a_checks_moment_that_check_runs_at_once_and_tells_the_owners(cast, frozen):
+    # 9 minutes before go-live: the 24-hour and 1-hour checks' moments have passed.
+    launch = soon(cast, 9)
+    ReadinessGate.objects.create(launch=launch, title="Sales briefed", owner=cast.contributor)
+
+    launch = schedule(cast, launch)
+
+    assert launch.status == LaunchStatus.SCHEDULED
+    assert launch.next_check_at == launch.go_live - dt.timedelta(minutes=5)  # still ahead
+    check = PreflightCheck.objects.get(launch=launch)
+    assert (check.ran_at, check.final, check.occasion) == (NOW, False, CheckOccasion.SCHEDULING)
+    assert check.label == "on scheduling, 9 min before go-live: early warning"
+    assert [p["subject"] for p in check.problems] == ["Sales briefed"]
+    told = Notification.objects.get(
+        recipient=cast.contributor, kind=NotificationKind.LAUNCH_PROBLEM
+    )
+    assert "Readiness gate “Sales briefed” is not ready." in told.title
+    assert LaunchStatus(Launch.objects.get(pk=launch.pk).status) == LaunchStatus.SCHEDULED
+
+
+def test_scheduled_before_any_checks_moment_nothing_runs_yet(cast, frozen):
+    launch = schedule(cast, soon(cast, 2 * 24 * 60))
+    assert launch.next_check_at == launch.go_live - dt.timedelta(hours=24)
+    assert not PreflightCheck.objects.exists()
+
+
+def test_inside_the_last_checks_window_what_it_would_hold_is_not_scheduled(cast, frozen):
+    launch = soon(cast, 3, body="")
+    with pytest.raises(ValidationError) as refused:
+        schedule(cast, launch)
+    message = refused.value.messages[0]
+    assert message.startswith("Not scheduled: its last check before go-live is due now")
+    assert "Website content has no body. Fix that first" in message
+    launch.refresh_from_db()
+    assert (launch.status, launch.version) == (LaunchStatus.DRAFT, 1)
+    assert not PreflightCheck.objects.exists() and not Notification.objects.exists()
+
+    Activation.objects.filter(launch=launch).update(body="Is here.")
+    launch = schedule(cast, launch)
+    assert launch.status == LaunchStatus.SCHEDULED
+    assert launch.next_check_at is None  # only arming's last word is left
+    check = PreflightCheck.objects.get(launch=launch)
+    assert check.final and check.ok and check.occasion == CheckOccasion.SCHEDULING
+
+
+def test_inside_the_last_checks_window_the_drop_policy_drops_at_once(cast, frozen):
+    launch = soon(cast, 3, policy=LaunchPolicy.DROP)
+    blank = hook("Press", cast.contributor)
+    ActivationFactory(launch=launch, channel=blank)
+    launch = schedule(cast, launch)
+    assert launch.status == LaunchStatus.SCHEDULED
+    states = dict(Activation.objects.values_list("channel__name", "state"))
+    assert states == {"Press": ActivationState.DROPPED, "Website": ActivationState.PENDING}
+    assert PreflightCheck.objects.get().action.startswith("Dropped Press")
+
+
+def test_released_after_the_check_that_held_it_that_check_does_not_run_twice(cast, frozen):
+    launch = soon(cast, 3, status=LaunchStatus.HELD)
+    PreflightCheck.objects.create(
+        launch=launch, ran_at=launch.go_live - dt.timedelta(minutes=5), go_live=launch.go_live
+    )
+    launch = schedule(cast, launch)
+    assert launch.status == LaunchStatus.SCHEDULED and launch.next_check_at is None
+    assert PreflightCheck.objects.count() == 1
+
+
+@pytest.mark.parametrize("status", [LaunchStatus.DRAFT, LaunchStatus.HELD])
+def test_a_go_live_that_has_passed_is_refused_at_the_field_asking_for_a_new_one(
+    cast, frozen, status
+):
+    launch = soon(cast, -1, status=status)
+    with pytest.raises(ValidationError) as refused:
+        schedule(cast, launch)
+    verb = "release" if status == LaunchStatus.HELD else "schedule"
+    assert refused.value.message_dict == {
+        "local_go_live": [
+            "The go-live moment has already passed: move the launch to a new go-live, "
+            f"then {verb} it."
+        ]
+    }
+    launch.refresh_from_db()
+    assert (launch.status, launch.version) == (status, 1)
+    assert not launch.project.events.filter(verb__in=["released", "updated"]).exists()
+
+
+def test_a_launch_goes_out_only_on_channels_that_are_switched_on(cast, frozen):
+    off = ChannelFactory(name="Fax", is_active=False)
+    with pytest.raises(ValidationError) as refused:
+        create(cast, dt.datetime(2026, 4, 1, 9, 0), [ChannelFactory(), off])
+    assert refused.value.message_dict == {
+        "channels": ["Fax is switched off: a launch cannot go out on it."]
+    }
+    assert not Launch.objects.exists()
+    launch, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0))
+    with pytest.raises(ValidationError) as refused:
+        services.activation_set(actor=cast.manager, launch=launch, channel=off)
+    assert "channel" in refused.value.message_dict
+    assert not Activation.objects.exists()

@@ -101,7 +101,7 @@ def test_a_held_launch_shows_why_and_a_manager_can_release_it(cast, frozen):
     launch = LaunchFactory(
         project=cast.project, status=LaunchStatus.HELD, go_live=at(120), hold_reason=reason
     )
-    ActivationFactory(launch=launch, channel=hook())
+    ActivationFactory(launch=launch, channel=hook(), subject="Atlas", body="Is here.")
     PreflightCheck.objects.create(
         launch=launch,
         ran_at=at(-180),
@@ -112,7 +112,7 @@ def test_a_held_launch_shows_why_and_a_manager_can_release_it(cast, frozen):
     )
     page = control_room(cast.manager, launch)
     assert ">Held</span>" in page and f"<strong>Held:</strong> {reason}" in page
-    assert "final check" in page and "1 problem" in page
+    assert "5 min before go-live: must pass" in page and "1 problem" in page
     assert "Action taken:</strong> Held: nothing goes out" in page
     assert ">Release</button>" in page and ">Cancel launch</button>" in page
     assert ">Release</button>" not in control_room(cast.viewer, launch)
@@ -704,3 +704,70 @@ def test_scheduling_says_at_once_what_preflight_would_hold_the_launch_for(cast):
     assert "Launch is now scheduled." in text
     assert "Not ready yet:" in text and "content has no body" in text
     assert "has no recipients" in text
+
+
+# ── Preflight, as the control room tells it ───────────────────────────────────
+
+
+def test_the_control_room_says_when_the_next_check_runs(cast, frozen):
+    draft = LaunchFactory(project=cast.project, go_live=at(9 * 60))
+    assert (
+        "once it is scheduled, preflight checks it 24 h, 1 h and 5 min before go-live "
+        "(a check whose moment has already passed runs at once), and once more as it is armed"
+    ) in control_room(cast.viewer, draft)
+
+    scheduled = LaunchFactory(
+        project=cast.project,
+        status=LaunchStatus.SCHEDULED,
+        go_live=at(9 * 60),
+        next_check_at=at(4 * 60),
+    )
+    page = control_room(cast.viewer, scheduled)
+    assert "the first runs 24 hours before go-live" not in page
+    assert "No check has run yet: the next runs <time" in page
+    assert "Mon 2 Mar, 10:04:00</time>." in page  # in the viewer's zone, Europe/Berlin
+
+    last = LaunchFactory(project=cast.project, status=LaunchStatus.SCHEDULED, go_live=at(60))
+    page = control_room(cast.viewer, last)
+    assert "No check has run yet: the last word comes as it is armed, seconds before go-live." in (
+        page
+    )
+
+
+def test_the_check_at_the_last_offset_and_the_one_at_arming_are_told_apart(cast, frozen):
+    from synchrony.launches import engine
+
+    launch = LaunchFactory(
+        project=cast.project, status=LaunchStatus.SCHEDULED, go_live=at(300), next_check_at=NOW
+    )
+    ActivationFactory(launch=launch, channel=hook(), subject="Atlas", body="Is here.")
+    assert engine.dispatch(NOW)["preflights"] == 1
+    assert engine.dispatch(at(290))["armed"] == 1
+    checks = list(PreflightCheck.objects.order_by("ran_at"))
+    assert [(c.final, c.occasion) for c in checks] == [(True, "planned"), (True, "arming")]
+    page = control_room(cast.viewer, launch)
+    assert "5 min before go-live: must pass" in page
+    assert "at arming, 10 s before go-live: must pass, the last word" in page
+    assert "final check" not in page
+
+
+def test_a_held_launch_past_its_go_live_asks_for_a_new_one_and_is_not_released(cast, frozen):
+    launch = LaunchFactory(
+        project=cast.project, status=LaunchStatus.HELD, go_live=at(-60), hold_reason="Legal."
+    )
+    ActivationFactory(launch=launch, channel=hook(), subject="Atlas", body="Is here.")
+    page = control_room(cast.manager, launch)
+    assert ">Release</button>" not in page and ">Cancel launch</button>" in page
+    assert "Its go-live has passed, so it cannot be released as it is" in page
+    assert reverse("launches:edit", args=[launch.pk]) in page
+
+    response = client_for(cast.manager).post(
+        reverse("launches:status", args=[launch.pk]),
+        {"version": launch.version, "status": "scheduled"},
+        follow=True,
+    )
+    assert (
+        "The go-live moment has already passed: move the launch to a new go-live, then release it."
+    ) in response.content.decode()
+    launch.refresh_from_db()
+    assert launch.status == LaunchStatus.HELD

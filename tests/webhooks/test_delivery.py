@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from standardwebhooks import Webhook
@@ -57,7 +58,7 @@ def test_an_event_arrives_signed_and_verifies_with_the_secret(
     assert body["type"] == "task.changed"
     data = body["data"]
     assert (data["action"], data["id"], data["title"]) == ("created", task.pk, "Brief sales")
-    assert data["url"] == f"/api/v1/tasks/{task.pk}/"
+    assert data["url"] == f"{settings.SITE_URL}/api/v1/tasks/{task.pk}/"
     assert Delivery.objects.get().state == DeliveryState.DELIVERED
 
     # A replay: the same event again, through the worker, with the same webhook-id.

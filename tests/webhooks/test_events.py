@@ -7,6 +7,7 @@ import json
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.utils import timezone
 
 from synchrony.launches import engine
@@ -69,12 +70,14 @@ def test_launch_status_changes_are_events_with_the_launch_and_its_channels(cast,
         "launch.failed",
     ]
     data = bodies("launch.held")[0]["data"]
-    assert data["id"] == launch.pk and data["url"] == f"/api/v1/launches/{launch.pk}/"
+    # Both absolute (SITE_URL): `url` reads the resource back, `link` opens its page.
+    assert data["id"] == launch.pk
+    assert data["url"] == f"{settings.SITE_URL}/api/v1/launches/{launch.pk}/"
     assert data["name"] == "Atlas" and data["status"] == "held"
-    assert data["link"].endswith(f"/launches/{launch.pk}/")
+    assert data["link"] == f"{settings.SITE_URL}/launches/{launch.pk}/"
     assert data["project"] == {
         "id": cast.project.pk,
-        "url": f"/api/v1/projects/{cast.project.pk}/",
+        "url": f"{settings.SITE_URL}/api/v1/projects/{cast.project.pk}/",
         "name": cast.project.name,
         "stage": cast.project.stage,
     }
@@ -152,7 +155,8 @@ def test_a_goal_falling_behind_is_an_event_once(cast, perf, listening):  # noqa:
     performance.goals_evaluate(project=perf.project)  # the same status: no news
     (body,) = bodies("goal.at_risk")
     data = body["data"]
-    assert data["id"] == perf.goal.pk and data["url"] == f"/api/v1/goals/{perf.goal.pk}/"
+    assert data["id"] == perf.goal.pk
+    assert data["url"] == f"{settings.SITE_URL}/api/v1/goals/{perf.goal.pk}/"
     assert data["status"] == "off_track" and data["metric"] == "Qualified leads"
     assert data["target"] == "400.00" and data["project"]["id"] == perf.project.pk
 
@@ -167,5 +171,33 @@ def test_a_stand_up_agenda_written_is_an_event(cast, listening):
     assert data["id"] == meeting.pk and data["series"]["name"] == series.name
     assert data["revision"] == 1 and [p["id"] for p in data["projects"]] == [cast.project.pk]
     assert data["link"].endswith(meeting.get_absolute_url())
-    # Its path in the API, once the API serves stand-up meetings.
-    assert data["url"] in (None, f"/api/v1/standup-meetings/{meeting.pk}/")
+    # Its address in the API, once the API serves stand-up meetings.
+    assert data["url"] in (None, f"{settings.SITE_URL}/api/v1/standup-meetings/{meeting.pk}/")
+
+
+def test_launch_fired_says_what_each_channel_is_doing_at_the_moment(cast, listening, receiver):
+    from synchrony.launches.models import AdapterKind, Launch
+    from tests.factories import ChannelFactory
+
+    hook = ChannelFactory(
+        name="Hook", adapter=AdapterKind.WEBHOOK, endpoint_url=receiver.url + "/channel"
+    )
+    manual = ChannelFactory(name="Press")  # a person sends it
+    launch = LaunchFactory(
+        project=cast.project,
+        status=LaunchStatus.ARMED,
+        go_live=timezone.now() + dt.timedelta(seconds=0.3),
+    )
+    for channel in (hook, manual):
+        ActivationFactory(launch=launch, channel=channel, subject="Atlas", body="Is here.")
+
+    assert engine.fire(launch.pk)
+
+    (fired,) = Event.objects.filter(type="launch.fired")
+    body = json.loads(fired.payload)
+    states = {a["channel"]["name"]: a["state"] for a in body["data"]["activations"]}
+    # Not "pending": the webhook was being sent, the manual step waiting for its owner.
+    assert states == {"Hook": "sending", "Press": "waiting"}
+    assert body["data"]["status"] == "firing"
+    assert fired.created_at >= Launch.objects.get(pk=launch.pk).go_live  # never ahead of it
+    assert [b["type"] for b in bodies()] == ["launch.fired"]  # the manual step is to come

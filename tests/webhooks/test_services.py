@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import override_settings
@@ -60,7 +61,7 @@ def test_a_change_writes_one_event_and_a_delivery_per_subscribed_enabled_endpoin
     body = json.loads(event.payload)
     assert body["type"] == "task.changed"
     assert body["data"]["action"] == "created"
-    assert body["data"]["url"] == f"/api/v1/tasks/{task.pk}/"
+    assert body["data"]["url"] == f"{settings.SITE_URL}/api/v1/tasks/{task.pk}/"
     assert body["data"]["project"]["id"] == cast.project.pk
 
 
