@@ -218,6 +218,14 @@ class ChannelFilter(filters.FilterSet):
         fields = ["kind", "adapter", "is_active", "owner"]
 
 
+class RotateSecretSerializer(StrictSerializer):
+    end_previous = serializers.BooleanField(
+        default=False,
+        help_text="Rotate even though the previous secret still works, which ends it at once "
+        "(a receiver still on it fails every delivery from then on).",
+    )
+
+
 class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
     """The workspace's channels: everyone reads them; their owner or an admin sets how
     one goes out (with If-Match: a settings change bumps the version); admins add them."""
@@ -252,17 +260,20 @@ class ChannelViewSet(Listable, Retrievable, Updatable, ApiViewSet):
         setting is valid; every change is in the channel's history."""
         return services.channel_update(actor=self.user, channel=obj, version=version, changes=data)
 
-    @extend_schema(request=None, responses=ChannelSecretSerializer)
+    @extend_schema(request=RotateSecretSerializer, responses=ChannelSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str) -> Response:
         """A new signing secret, shown this once; the previous one stays valid for a day
-        and deliveries carry both signatures meanwhile."""
+        and deliveries carry both signatures meanwhile. While it does, rotating again is
+        refused (400, `previous_secret_works`) unless the body says `end_previous`, as the
+        settings page asks first: it ends that secret at once."""
         channel = self.get_object()
-        StrictSerializer(data=request.data).is_valid(raise_exception=True)
-        # As documented: a second rotation within the day ends the oldest secret at once
-        # (the settings page asks first; this answer says until when the previous works).
-        services.channel_rotate_secret(actor=self.user, channel=channel, end_previous=True)
-        return self.respond(channel, serializer=ChannelSecretSerializer)
+        body = RotateSecretSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rotated = services.channel_rotate_secret(
+            actor=self.user, channel=channel, end_previous=body.validated_data["end_previous"]
+        )
+        return self.respond(rotated, serializer=ChannelSecretSerializer)
 
     @extend_schema(request=None, responses=ChannelSerializer)
     @action(detail=True, methods=["post"])

@@ -208,6 +208,18 @@ def test_rotating_the_secret_shows_the_new_one_once_and_keeps_the_old_a_day(cast
         api.manager.post(url("channels", channel.pk, "enable")), 400, "invalid"
     )  # it was never disabled
 
+    # Again within the day: it would end `old` at once, so it takes a yes.
+    rotated = channel.signing_secret
+    again = url("channels", channel.pk, "rotate-secret")
+    refused = assert_error(api.manager.post(again), 400)
+    assert "the previous secret" in refused["message"] and old not in str(refused)
+    channel.refresh_from_db()
+    assert (channel.signing_secret, channel.previous_secret) == (rotated, old)
+    response = api.manager.post(again, {"end_previous": True})
+    assert response.status_code == 200
+    channel.refresh_from_db()
+    assert channel.previous_secret == rotated and channel.signing_secret not in (old, rotated)
+
 
 # ── Launches ──────────────────────────────────────────────────────────────────
 
