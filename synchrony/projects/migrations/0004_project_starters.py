@@ -11,11 +11,15 @@ GROUP = "Marketing managers"
 
 
 def grant_to_managers(apps, schema_editor):
-    # Permissions are made after migrating (post_migrate); this one is needed now.
+    # Permissions are made after migrating (post_migrate); this one is needed now. A
+    # migration's app registry has no models module, which create_permissions wants.
     projects = apps.get_app_config("projects")
-    projects.models_module = True
-    create_permissions(projects, apps=apps, verbosity=0)
-    projects.models_module = None
+    models_module = getattr(projects, "models_module", None)
+    projects.models_module = models_module or True
+    try:
+        create_permissions(projects, apps=apps, verbosity=0)
+    finally:
+        projects.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
