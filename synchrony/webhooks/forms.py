@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.html import format_html
 
 from synchrony.accounts.models import User
@@ -18,12 +19,19 @@ EVENT_CHOICES = [
 ]
 
 
+def url_help() -> str:
+    """Where an outbound URL may point, as this server is set up."""
+    allowed = ", ".join(settings.OUTBOUND_ALLOWED_NETWORKS)
+    also = f" (or in {allowed}, which this server allows)" if allowed else ""
+    return (
+        f"Where events are POSTed: a public http:// or https:// address{also}. It is "
+        "checked now and again before every send."
+    )
+
+
 def _shape(form: forms.ModelForm) -> None:
     form.fields["url"].widget = forms.URLInput(attrs={"placeholder": "https://example.com/hooks"})
-    form.fields["url"].help_text = (
-        "Where events are POSTed: a public http:// or https:// address. It is checked "
-        "now and again before every send."
-    )
+    form.fields["url"].help_text = url_help()
     form.fields["description"].help_text = "What listens there, e.g. “CRM sync”."
     owner = form.fields["owner"]
     assert isinstance(owner, forms.ModelChoiceField)

@@ -346,3 +346,12 @@ def test_every_row_action_is_named_after_its_row(admin, receiver):
     assert 'Delivery log<span class="visually-hidden"> of CRM sync</span>' in listing
     log = client.get(reverse("webhooks:deliveries", args=[endpoint.pk])).content.decode()
     assert f'Replay<span class="visually-hidden"> webhook.test endpoint:{endpoint.pk} of' in log
+
+
+def test_the_url_help_names_the_networks_this_server_allows(settings):
+    from synchrony.webhooks.forms import url_help
+
+    settings.OUTBOUND_ALLOWED_NETWORKS = []
+    assert "allows" not in url_help()
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32", "10.1.0.0/16"]
+    assert "(or in 127.0.0.1/32, 10.1.0.0/16, which this server allows)" in url_help()
