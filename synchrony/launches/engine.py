@@ -49,7 +49,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -74,7 +74,8 @@ from synchrony.launches.models import (
     PreflightCheck,
 )
 from synchrony.lib.text import sentences
-from synchrony.webhooks.events import emit, launch_event
+from synchrony.webhooks.events import emit, launch_event, subscribers
+from synchrony.webhooks.models import Event, EventType
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -528,11 +529,12 @@ def fire(launch_id: int) -> bool:
 
     def start_manual_steps() -> None:
         # Once every request is written: the event tells what each channel is doing at
-        # the moment, "sending" (automated) or "waiting" for its owner (manual).
+        # the moment, "sending" (automated) or "waiting" for its owner (manual). A task
+        # that dies before this leaves it to the sweeper (_announce_unannounced).
         with transaction.atomic():
             for activation in manual:
                 _start_manual_step(activation)
-            emit(launch_event(LaunchStatus.FIRING), launch)
+        emit(launch_event(LaunchStatus.FIRING), launch)
 
     _send_all(
         [(a, 1, sends[a.pk]) for a in automated], at=launch.go_live, meanwhile=start_manual_steps
@@ -599,7 +601,7 @@ def _send_all(
     """
     if not jobs:
         _sleep_until(at)
-        meanwhile()
+        _meanwhile(meanwhile)
         return
     go, written = threading.Event(), threading.Semaphore(0)
     with ThreadPoolExecutor(max_workers=min(64, len(jobs))) as pool:
@@ -611,11 +613,20 @@ def _send_all(
             for _ in jobs:
                 if not written.acquire(timeout=max(0.0, deadline - time.monotonic())):
                     break
-        meanwhile()  # e.g. manual steps, while the requests are in flight
+        _meanwhile(meanwhile)  # e.g. manual steps, while the requests are in flight
         for future in as_completed(futures):
             activation, number = futures[future]
             started, finished, result = future.result()
             record_attempt(activation.pk, number, started, finished, result)
+
+
+def _meanwhile(step: Callable[[], None]) -> None:
+    """What happens while the requests are in flight must not keep their answers from
+    being recorded: a failure is logged, and the sweeper redoes what it missed."""
+    try:
+        step()
+    except Exception:
+        logger.exception("a launch's step at its moment failed; the sweeper takes it over")
 
 
 def backoff(number: int, retry_after: float | None) -> float:
@@ -1018,7 +1029,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     grace = _seconds("LAUNCH_SENDING_GRACE_SECONDS")
-    found = {"refired": 0, "unsent": 0, "lost": 0, "retries": 0, "settled": 0}
+    found = {"refired": 0, "unsent": 0, "lost": 0, "retries": 0, "announced": 0, "settled": 0}
 
     # Armed, and the moment passed, but no firing task took it (the task is due a second
     # before the moment and takes it at once): prompt it again. Two prompts are harmless,
@@ -1058,6 +1069,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         ).update(retry_armed_at=None)
 
     found["lost"] = _recover_lost_sends(now, grace)
+    found["announced"] = _announce_unannounced(now, grace)
 
     # Every activation settled but the launch still firing: the settling step was lost.
     for pk in Launch.objects.filter(
@@ -1066,6 +1078,37 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         if settle(pk):
             found["settled"] += 1
     return found
+
+
+def _announce_unannounced(now: datetime, grace: timedelta) -> int:
+    """launch.fired for a launch whose firing task died between taking it and its moment.
+
+    The task emits it once every request is written; one that died before that left
+    integrators unaware the launch went out. Looked for within the quarter of an hour
+    after the grace only: an endpoint added since hears nothing of older launches.
+    """
+    told = Event.objects.filter(
+        type=EventType.LAUNCH_FIRED,
+        object_type="launch",
+        object_id=OuterRef("pk"),
+        created_at__gte=OuterRef("fired_at"),
+    )
+    if not subscribers(EventType.LAUNCH_FIRED):
+        return 0
+    # Still firing: the sweep settles such a launch only after this, in the same pass.
+    unannounced = (
+        Launch.objects.filter(
+            status=LaunchStatus.FIRING,
+            fired_at__lt=now - grace,
+            fired_at__gte=now - grace - timedelta(minutes=15),
+        )
+        .exclude(Exists(told))
+        .select_related("project")
+    )
+    count = 0
+    for launch in unannounced[:BATCH]:
+        count += emit(EventType.LAUNCH_FIRED, launch) is not None
+    return count
 
 
 def _recover_lost_sends(now: datetime, grace: timedelta) -> int:

@@ -43,13 +43,14 @@ def new_idempotency_key() -> str:
 class RotatingSecret:
     """A Standard Webhooks signing secret that can be rotated: the previous one stays
     valid for SECRET_GRACE, and meanwhile every delivery carries both signatures, so the
-    receiver switches over without dropping one. For a model with `signing_secret`,
-    `previous_secret` and `previous_secret_until`."""
+    receiver switches over without dropping one. For a versioned model with
+    `signing_secret`, `previous_secret` and `previous_secret_until`."""
 
     SECRET_GRACE = dt.timedelta(hours=24)
     signing_secret: str
     previous_secret: str
     previous_secret_until: dt.datetime | None
+    version: int
 
     def signing_secrets(self, now: dt.datetime) -> list[str]:
         """The current secret, and the previous one while its grace lasts."""
@@ -100,7 +101,12 @@ class RotatingSecret:
         self.previous_secret = self.signing_secret
         self.previous_secret_until = now + self.SECRET_GRACE
         self.signing_secret = new_signing_secret()
-        self.save(update_fields=["signing_secret", "previous_secret", "previous_secret_until"])  # type: ignore[attr-defined]
+        # What the row shows changed (previous_secret_until): its ETag moves on. The
+        # caller holds the row's lock.
+        self.version += 1
+        self.save(  # type: ignore[attr-defined]
+            update_fields=["signing_secret", "previous_secret", "previous_secret_until", "version"]
+        )
         return ended
 
     @staticmethod

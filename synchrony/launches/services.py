@@ -435,7 +435,6 @@ def channel_rotate_secret(*, actor: User, channel: Channel, end_previous: bool) 
     with transaction.atomic():
         current = Channel.objects.select_for_update().get(pk=channel.pk)
         ended = current.rotate_secret(now, end_previous=end_previous)
-        _bump_version(current)
         # The secrets themselves never go into the log.
         record_event(
             actor=actor,
@@ -445,14 +444,6 @@ def channel_rotate_secret(*, actor: User, channel: Channel, end_previous: bool) 
             message=current.rotation_note(ended),
         )
     return current
-
-
-def _bump_version(channel: Channel) -> None:
-    """Every change to a versioned row raises its version (its ETag): a secret rotated
-    changes what the channel shows (`previous_secret_until`), as an endpoint's 410 does
-    (engine._disable_channel). The row is locked by the caller."""
-    Channel.objects.filter(pk=channel.pk).update(version=F("version") + 1)
-    channel.version += 1
 
 
 def channel_enable(*, actor: User, channel: Channel) -> Channel:

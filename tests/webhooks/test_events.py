@@ -201,3 +201,39 @@ def test_launch_fired_says_what_each_channel_is_doing_at_the_moment(cast, listen
     assert body["data"]["status"] == "firing"
     assert fired.created_at >= Launch.objects.get(pk=launch.pk).go_live  # never ahead of it
     assert [b["type"] for b in bodies()] == ["launch.fired"]  # the manual step is to come
+
+
+def test_a_firing_task_that_died_before_its_moment_still_has_launch_fired_said(cast, listening):
+    """The task takes the launch armed → firing a second ahead and says launch.fired once
+    every request is written; if it died in between, the sweeper says it, once."""
+    fired_at = timezone.now() - dt.timedelta(minutes=2)
+    launch = LaunchFactory(
+        project=cast.project, status=LaunchStatus.FIRING, go_live=fired_at, fired_at=fired_at
+    )
+    activation = ActivationFactory(launch=launch, subject="Atlas", body="Is here.")
+
+    found = engine.sweep()
+    assert (found["unsent"], found["announced"]) == (1, 1)  # its send is taken over too
+    (body,) = bodies("launch.fired")
+    assert body["data"]["id"] == launch.pk and body["data"]["status"] == "firing"
+    activation.refresh_from_db()
+    assert activation.state == "waiting"  # its manual step started by the sweeper
+    assert engine.sweep()["announced"] == 0
+    assert len(bodies("launch.fired")) == 1
+
+
+def test_a_launch_whose_task_said_launch_fired_is_not_announced_again(cast, listening, receiver):
+    from synchrony.launches.models import AdapterKind
+    from tests.factories import ChannelFactory
+
+    hook = ChannelFactory(adapter=AdapterKind.WEBHOOK, endpoint_url=receiver.url + "/channel")
+    launch = LaunchFactory(
+        project=cast.project,
+        status=LaunchStatus.ARMED,
+        go_live=timezone.now() + dt.timedelta(seconds=0.3),
+    )
+    ActivationFactory(launch=launch, channel=hook, subject="Atlas", body="Is here.")
+    assert engine.fire(launch.pk)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        assert engine.sweep()["announced"] == 0
+    assert len(bodies("launch.fired")) == 1

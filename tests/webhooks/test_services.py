@@ -309,10 +309,13 @@ def test_an_endpoint_needs_events_and_an_admin_owner(admin, receiver):
 
 def test_rotating_the_secret_signs_with_both_for_a_day(cast, admin, receiver):
     endpoint, old = endpoint_at(receiver, "/hook", admin)
+    version = endpoint.version
     endpoint, new = services.endpoint_rotate_secret(
         actor=admin, endpoint=endpoint, end_previous=False
     )
     assert new != old and new.startswith("whsec_")
+    endpoint.refresh_from_db()
+    assert endpoint.version == version + 1  # a form opened before is stale
     rename(TaskFactory(project=cast.project), "x", cast.manager)
     services.deliver(Delivery.objects.get().pk)
     hit = receiver.hits[0]
