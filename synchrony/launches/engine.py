@@ -364,7 +364,7 @@ def _run_due_preflights(now: datetime) -> int:
             .order_by("next_check_at")[:BATCH]
         )
         for launch in due:
-            ahead = [m for m in preflight_moments(launch.go_live) if m > now]
+            ahead = moments_ahead(launch.go_live, now)
             run_preflight(launch, now=now, final=not ahead)
             Launch.objects.filter(pk=launch.pk).update(next_check_at=ahead[0] if ahead else None)
             count += 1
