@@ -58,12 +58,12 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
             apply_errors(form, error)
         else:
             if not request.htmx:
-                show_once(request, "new-endpoint", {"pk": created.pk, "secret": secret})
+                show_once(request, "new-endpoint", {"pk": created.pk, "hint": created.secret_hint})
                 return see_other("webhooks:endpoints")
             form = EndpointForm(initial={"owner": request.user, "enabled": True})
     elif request.method == "GET" and (kept := take_shown_once(request, "new-endpoint")):
         created = next((e for e in listed if e.pk == kept["pk"]), None)
-        secret = kept["secret"] if created else ""
+        secret = _secret_if_still(created, kept)
     context = {"endpoints": listed, "form": form, "created": created, "secret": secret}
     if request.htmx:
         return render(request, "webhooks/endpoints.html#page", context)
@@ -72,6 +72,15 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
 
 def _secret_key(endpoint: Endpoint) -> str:
     return f"webhook-secret-{endpoint.pk}"
+
+
+def _secret_if_still(endpoint: Endpoint | None, kept: dict[str, Any]) -> str:
+    """The endpoint's secret, to show once after the redirect, if it is still the one
+    the POST made. The session keeps only its hint: the row has the secret (it signs
+    with it), and a rotation since (another tab, another admin) made that one void."""
+    if endpoint is None or kept.get("hint") != endpoint.secret_hint:
+        return ""
+    return endpoint.signing_secret
 
 
 def _settings_page(
@@ -107,12 +116,7 @@ def endpoint_edit(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
     endpoint = get_endpoint_for_user(request.user, endpoint_pk)
     if request.method == "GET":
         kept = take_shown_once(request, _secret_key(endpoint)) or {}
-        # Only while it is still the endpoint's secret: a rotation since (another tab,
-        # another admin) made it worthless.
-        secret = kept.get("secret", "")
-        return _settings_page(
-            request, endpoint, secret=secret if secret == endpoint.signing_secret else ""
-        )
+        return _settings_page(request, endpoint, secret=_secret_if_still(endpoint, kept))
     # The form works on a copy: a refused save leaves the page's facts as they are.
     form: VersionedModelForm = EndpointEditForm(request.POST, instance=copy.copy(endpoint))
     if form.is_valid():
@@ -139,7 +143,7 @@ def rotate(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
     page is a GET, which neither rotates again nor shows the secret again."""
     endpoint = get_endpoint_for_user(request.user, endpoint_pk)
     try:
-        endpoint, secret = services.endpoint_rotate_secret(
+        endpoint, _ = services.endpoint_rotate_secret(
             actor=request.user,
             endpoint=endpoint,
             end_previous=request.POST.get("end_previous") == "yes",
@@ -147,7 +151,7 @@ def rotate(request: AuthedRequest, endpoint_pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, error_text(error))
     else:
-        show_once(request, _secret_key(endpoint), {"secret": secret})
+        show_once(request, _secret_key(endpoint), {"hint": endpoint.secret_hint})
     return see_other("webhooks:endpoint", endpoint_pk=endpoint.pk)
 
 
