@@ -73,7 +73,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     PreflightCheck,
 )
-from synchrony.lib.text import sentences
+from synchrony.lib.text import sentences, short_span
 from synchrony.webhooks.events import emit, launch_event, subscribers
 from synchrony.webhooks.models import Event, EventType
 
@@ -228,7 +228,7 @@ def run_preflight(
         notify(
             recipients=_people_to_tell(launch, problems),
             kind=NotificationKind.LAUNCH_PROBLEM,
-            title=f"“{launch}” is not ready ({_duration(left)} to go-live): "
+            title=f"“{launch}” is not ready ({short_span(left.total_seconds())} to go-live): "
             + sentences([p.message for p in problems], limit=200),
             body="\n".join(p.message for p in problems)
             + (f"\n\n{check.action}" if check.action else ""),
@@ -238,15 +238,6 @@ def run_preflight(
         )
     publish_change(kind="launch", obj_id=launch.pk, project_id=launch.project_id, actor=None)
     return check
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
 
 
 def would_hold(launch: Launch, problems: list[Problem]) -> bool:
@@ -270,7 +261,7 @@ def _hold_or_drop(launch: Launch, problems: list[Problem], *, now: datetime) -> 
         droppable = {p.channel_id for p in problems if p.channel_id}
         dropped = launch.activations.filter(channel_id__in=droppable)
         names = ", ".join(str(a.channel) for a in dropped.select_related("channel"))
-        dropped.update(state=ActivationState.DROPPED, failed_at=now, version=F("version") + 1)
+        dropped.change(state=ActivationState.DROPPED, failed_at=now)
         record_event(
             actor=None,
             project=launch.project,
@@ -412,8 +403,9 @@ def _arm_due_launches(now: datetime) -> int:
 
 
 def _hold_missed(launch: Launch, now: datetime) -> None:
+    late = short_span((now - launch.go_live).total_seconds())
     reason = (
-        f"Missed its moment by {_duration(now - launch.go_live)} (was the engine down?). "
+        f"Missed its moment by {late} (was the engine down?). "
         "Move it to a new go-live and release it."
     )
     if transition(launch, LaunchStatus.HELD, message=reason, hold_reason=reason):
@@ -556,8 +548,8 @@ def _prepare(activation: Activation, at: datetime) -> Send:
 def _mark_sending(activations: list[Activation], *, number: int, now: datetime) -> None:
     """Committed before any byte leaves: a crash after this leaves a trace to recover."""
     with transaction.atomic():
-        Activation.objects.filter(pk__in=[a.pk for a in activations]).update(
-            state=ActivationState.SENDING, attempts=number, version=F("version") + 1
+        Activation.objects.filter(pk__in=[a.pk for a in activations]).change(
+            state=ActivationState.SENDING, attempts=number
         )
         DeliveryAttempt.objects.bulk_create(
             [DeliveryAttempt(activation=a, number=number, started_at=now) for a in activations]
@@ -728,11 +720,10 @@ def deliver(activation_id: int) -> bool:
     with transaction.atomic():
         taken = Activation.objects.filter(
             pk=activation_id, state=ActivationState.RETRYING, next_attempt_at__lte=now + lead
-        ).update(
+        ).change(
             state=ActivationState.SENDING,
             attempts=F("attempts") + 1,
             retry_armed_at=None,
-            version=F("version") + 1,
         )
         if not taken:
             return False
@@ -772,11 +763,10 @@ def _start_manual_step(activation: Activation) -> None:
         created_by=launch.created_by or channel.owner,
         due_date=timezone.localdate(launch.go_live),
     )
-    Activation.objects.filter(pk=activation.pk).update(
+    Activation.objects.filter(pk=activation.pk).change(
         state=ActivationState.WAITING,
         manual_task=task,
         due_at=launch.go_live,
-        version=F("version") + 1,
     )
     notify(
         recipients=[channel.owner],
@@ -798,7 +788,7 @@ def manual_step_done(*, activation: Activation, actor: User) -> bool:
         taken = Activation.objects.filter(
             pk=activation.pk,
             state__in=[ActivationState.WAITING, ActivationState.OVERDUE, ActivationState.UNKNOWN],
-        ).update(state=ActivationState.DONE, done_by=actor, sent_at=now, version=F("version") + 1)
+        ).change(state=ActivationState.DONE, done_by=actor, sent_at=now)
         if not taken:
             return False
         if activation.manual_task_id:
@@ -844,11 +834,10 @@ def retry_now(*, activation: Activation, actor: User) -> None:
         ):
             raise ValidationError("This launch has not gone out, so there is nothing to retry.")
         # One attempt: past the channel's limit, record_attempt fails it if this one fails.
-        taken = Activation.objects.filter(pk=activation.pk, state=activation.state).update(
+        taken = Activation.objects.filter(pk=activation.pk, state=activation.state).change(
             state=ActivationState.RETRYING,
             next_attempt_at=timezone.now(),
             retry_armed_at=None,
-            version=F("version") + 1,
         )
         if not taken:
             raise ValidationError("Someone else changed this activation; reload and try again.")
@@ -942,7 +931,7 @@ def cancel(*, launch: Launch, actor: User) -> None:
         )
         settled_later = False
         if launch.status == LaunchStatus.FIRING:
-            waiting.update(state=ActivationState.CANCELLED, version=F("version") + 1)
+            waiting.change(state=ActivationState.CANCELLED)
             record_event(
                 actor=actor,
                 project=launch.project,
@@ -961,7 +950,7 @@ def cancel(*, launch: Launch, actor: User) -> None:
                 f"A {launch.get_status_display().lower()} launch cannot be cancelled."
             )
         else:
-            waiting.update(state=ActivationState.CANCELLED, version=F("version") + 1)
+            waiting.change(state=ActivationState.CANCELLED)
             transition(launch, LaunchStatus.CANCELLED, actor=actor, next_check_at=None)
     if settled_later:
         settle(launch.pk)
@@ -1051,11 +1040,10 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             launch__fired_at__lt=now - grace,
         )
         automated = [k for k in AdapterKind.values if k != AdapterKind.MANUAL]
-        found["unsent"] = unsent.filter(channel__adapter__in=automated).update(
+        found["unsent"] = unsent.filter(channel__adapter__in=automated).change(
             state=ActivationState.RETRYING,
             next_attempt_at=now,
             retry_armed_at=None,
-            version=F("version") + 1,
         )
         for activation in unsent.filter(channel__adapter=AdapterKind.MANUAL).select_related(
             "launch__project", "channel__owner"

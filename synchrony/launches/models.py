@@ -11,6 +11,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from synchrony.lib.text import short_span
+
 
 class ChannelKind(models.TextChoices):
     EMAIL = "email", "Email"
@@ -337,6 +339,13 @@ SETTLED_STATES = frozenset(
 SUCCESS_STATES = frozenset({ActivationState.DELIVERED, ActivationState.DONE})
 
 
+class ActivationQuerySet(models.QuerySet["Activation"]):
+    def change(self, **fields: object) -> int:
+        """update() as every change to an activation is made: its version (its ETag) goes
+        up, so an edit opened before the engine or a person moved it is refused as stale."""
+        return self.update(version=models.F("version") + 1, **fields)
+
+
 class Activation(models.Model):
     """What goes out on one channel when its launch goes live, and what became of it."""
 
@@ -369,6 +378,8 @@ class Activation(models.Model):
     manual_task = models.ForeignKey(
         "planning.Task", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = ActivationQuerySet.as_manager()
 
     class Meta:
         ordering = ["channel__name"]
@@ -435,17 +446,6 @@ class CheckOccasion(models.TextChoices):
     SCHEDULING = "scheduling", "On scheduling"
     # The dispatcher's last word as it arms the launch, seconds before go-live.
     ARMING = "arming", "At arming"
-
-
-def short_span(seconds: float) -> str:
-    """24 h, 1 h, 2 h 30 min, 5 min, 10 s: how long before go-live a check ran."""
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    hours, minutes = divmod(round(whole / 60), 60)
-    if not hours:
-        return f"{minutes} min"
-    return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
 class PreflightCheck(models.Model):

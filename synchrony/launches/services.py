@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from synchrony.activity.live import publish_change
@@ -198,8 +197,8 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
         changes["hold_reason"] = ""
     with transaction.atomic():
         if status == LaunchStatus.CANCELLED:
-            launch.activations.filter(state=ActivationState.PENDING).update(
-                state=ActivationState.CANCELLED, version=F("version") + 1
+            launch.activations.filter(state=ActivationState.PENDING).change(
+                state=ActivationState.CANCELLED
             )
         updated, _ = update_versioned(
             actor=actor,

@@ -46,7 +46,6 @@ from synchrony.launches.models import (
     DeliveryAttempt,
     Launch,
     LaunchStatus,
-    short_span,
 )
 from synchrony.launches.selectors import (
     can_edit_channel,
@@ -59,6 +58,7 @@ from synchrony.launches.selectors import (
     get_milestone_for_user,
     launchable_channels,
 )
+from synchrony.lib.text import short_span
 from synchrony.projects.models import Role
 from synchrony.projects.selectors import Need, get_project_for_user, projects_for_user
 

@@ -1,4 +1,4 @@
-"""Writing several messages as one piece of prose."""
+"""Writing messages and spans of time as people read them."""
 
 from __future__ import annotations
 
@@ -32,3 +32,14 @@ def sentences(texts: Iterable[str], *, limit: int | None = None) -> str:
             return text
     tail = f" And {len(whole) - 1} more." if len(whole) > 1 else ""
     return whole[0][: max(0, limit - len(tail) - 1)].rstrip() + "…" + tail
+
+
+def short_span(seconds: float) -> str:
+    """A span as people say it: 24 h, 1 h, 2 h 30 min, 5 min, 10 s (to the nearest)."""
+    whole = max(0, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    hours, minutes = divmod(round(whole / 60), 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h" + (f" {minutes} min" if minutes else "")
