@@ -19,6 +19,7 @@ from synchrony.projects import services as projects
 from synchrony.standups import services as standups
 from synchrony.webhooks.models import SUBSCRIBABLE, Delivery, Event
 from tests.factories import ActivationFactory, LaunchFactory
+from tests.launches.conftest import launch_with, webhook_channel
 from tests.performance.conftest import perf  # noqa: F401 - a project with a measurable goal
 from tests.standups.conftest import make_series
 from tests.standups.test_agenda import at
@@ -171,8 +172,8 @@ def test_a_stand_up_agenda_written_is_an_event(cast, listening):
     assert data["id"] == meeting.pk and data["series"]["name"] == series.name
     assert data["revision"] == 1 and [p["id"] for p in data["projects"]] == [cast.project.pk]
     assert data["link"].endswith(meeting.get_absolute_url())
-    # Its address in the API, once the API serves stand-up meetings.
-    assert data["url"] in (None, f"{settings.SITE_URL}/api/v1/standup-meetings/{meeting.pk}/")
+    # Its address in the API.
+    assert data["url"] == f"{settings.SITE_URL}/api/v1/standup-meetings/{meeting.pk}/"
 
 
 def test_launch_fired_says_what_each_channel_is_doing_at_the_moment(cast, listening, receiver):
@@ -183,13 +184,7 @@ def test_launch_fired_says_what_each_channel_is_doing_at_the_moment(cast, listen
         name="Hook", adapter=AdapterKind.WEBHOOK, endpoint_url=receiver.url + "/channel"
     )
     manual = ChannelFactory(name="Press")  # a person sends it
-    launch = LaunchFactory(
-        project=cast.project,
-        status=LaunchStatus.ARMED,
-        go_live=timezone.now() + dt.timedelta(seconds=0.3),
-    )
-    for channel in (hook, manual):
-        ActivationFactory(launch=launch, channel=channel, subject="Atlas", body="Is here.")
+    launch = launch_with(cast.project, [hook, manual])
 
     assert engine.fire(launch.pk)
 
@@ -223,16 +218,7 @@ def test_a_firing_task_that_died_before_its_moment_still_has_launch_fired_said(c
 
 
 def test_a_launch_whose_task_said_launch_fired_is_not_announced_again(cast, listening, receiver):
-    from synchrony.launches.models import AdapterKind
-    from tests.factories import ChannelFactory
-
-    hook = ChannelFactory(adapter=AdapterKind.WEBHOOK, endpoint_url=receiver.url + "/channel")
-    launch = LaunchFactory(
-        project=cast.project,
-        status=LaunchStatus.ARMED,
-        go_live=timezone.now() + dt.timedelta(seconds=0.3),
-    )
-    ActivationFactory(launch=launch, channel=hook, subject="Atlas", body="Is here.")
+    launch = launch_with(cast.project, [webhook_channel(receiver, "/channel")])
     assert engine.fire(launch.pk)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
         assert engine.sweep()["announced"] == 0
