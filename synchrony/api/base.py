@@ -357,9 +357,14 @@ class ApiViewSet(viewsets.GenericViewSet):
         """The project a new row goes into, checked for the caller's role (403 if short)."""
         return get_project_for_user(self.user, project.pk, need=need)
 
-    def represent(self, obj: Any, serializer: type[serializers.Serializer] | None = None) -> Any:
+    def represent(
+        self,
+        obj: Any,
+        serializer: type[serializers.Serializer] | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> Any:
         shown_by = serializer or self.serializer_class
-        return shown_by(obj, context=self.get_serializer_context()).data
+        return shown_by(obj, context={**self.get_serializer_context(), **(context or {})}).data
 
     def respond(
         self,
@@ -368,12 +373,14 @@ class ApiViewSet(viewsets.GenericViewSet):
         status: int = 200,
         refetch: bool = True,
         serializer: type[serializers.Serializer] | None = None,
+        context: Mapping[str, Any] | None = None,
     ) -> Response:
         """The row as the caller now reads it (re-read through the selector after a write),
-        by `serializer` where an answer shows more than the representation."""
+        by `serializer` where an answer shows more than the representation (with what the
+        write found, in `context`)."""
         if refetch:
             obj = self.fetch(obj.pk, write=False)
-        response = Response(self.represent(obj, serializer), status=status)
+        response = Response(self.represent(obj, serializer, context), status=status)
         if self.versioned:
             response["ETag"] = etag(obj.version)
         return response

@@ -492,7 +492,8 @@ class ScheduledLaunchSerializer(LaunchSerializer):
 
     @extend_schema_field(ProblemSerializer(many=True))
     def get_problems(self, launch: Launch) -> list[dict[str, Any]]:
-        return ProblemSerializer(engine.check_launch(launch), many=True).data
+        # What the schedule service found under the row's lock (and told the owners of).
+        return ProblemSerializer(self.context["problems"], many=True).data
 
 
 class LaunchFilter(filters.FilterSet):
@@ -587,10 +588,10 @@ class LaunchViewSet(Listable, Retrievable, Creatable, Updatable, ApiViewSet):
         self.check_version(launch, version)
         StrictSerializer(data=self.request.data).is_valid(raise_exception=True)
         with _as_body_fields():
-            services.launch_set_status(
+            _, problems = services.launch_set_status(
                 actor=self.user, launch=launch, version=version, status=status
             )
-        return self.respond(launch, serializer=serializer)
+        return self.respond(launch, serializer=serializer, context={"problems": problems})
 
     @extend_schema(request=None, responses=ScheduledLaunchSerializer)
     @action(detail=True, methods=["post"], if_match=True)

@@ -40,6 +40,7 @@ from synchrony.webhooks.events import emit, launch_event
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
+    from synchrony.launches.engine import Problem
     from synchrony.projects.models import Project
 
 
@@ -154,8 +155,14 @@ def _refuse_if_out(launch: Launch) -> None:
         raise ValidationError(f"A {launch.get_status_display().lower()} launch cannot change.")
 
 
-def launch_set_status(*, actor: User, launch: Launch, version: int, status: str) -> Launch:
-    """Planning states a manager sets by hand; the firing engine sets the outcomes."""
+def launch_set_status(
+    *, actor: User, launch: Launch, version: int, status: str
+) -> tuple[Launch, list[Problem]]:
+    """Planning states a manager sets by hand; the firing engine sets the outcomes.
+
+    Scheduling (or releasing) also returns what preflight would hold the launch for now,
+    found under the row's lock: scheduling is allowed before everything is ready, and the
+    page and the API say so at once."""
     if status == LaunchStatus.CANCELLED and launch.status in (
         LaunchStatus.ARMED,
         LaunchStatus.FIRING,
@@ -163,7 +170,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
         # Racing the engine: it decides under a row lock, not by version.
         engine.cancel(launch=launch, actor=actor)
         launch.refresh_from_db()
-        return launch
+        return launch, []
     allowed = {
         LaunchStatus.DRAFT: {LaunchStatus.SCHEDULED, LaunchStatus.CANCELLED},
         LaunchStatus.SCHEDULED: {LaunchStatus.DRAFT, LaunchStatus.CANCELLED},
@@ -178,6 +185,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
     now = timezone.now()
     releasing = launch.status == LaunchStatus.HELD
     ahead: list[dt.datetime] = []
+    problems: list[Problem] = []
     if status == LaunchStatus.SCHEDULED:
         if not launch.activations.exists():
             raise ValidationError("Add at least one channel before scheduling the launch.")
@@ -209,7 +217,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
             verb="released" if releasing else "updated",
         )
         if status == LaunchStatus.SCHEDULED:
-            # Under the row's lock: what preflight would say now.
+            # Under the row's lock (update_versioned took it): what preflight would say now.
             problems = engine.check_launch(updated)
             if not ahead and engine.would_hold(updated, problems):
                 # Its last check is due: scheduled, it would be held within the second
@@ -223,7 +231,7 @@ def launch_set_status(*, actor: User, launch: Launch, version: int, status: str)
             engine.check_on_scheduling(updated, now=now, problems=problems)
         emit(launch_event(updated.status), updated)
         publish_change(kind="launch", obj_id=updated.pk, project_id=updated.project_id, actor=actor)
-    return updated
+    return updated, problems
 
 
 def launch_hold(*, actor: User, launch: Launch, version: int, reason: str) -> Launch:

@@ -23,7 +23,7 @@ from synchrony.accounts.http import AuthedRequest, see_other
 from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
-from synchrony.launches import engine, health, services
+from synchrony.launches import health, services
 from synchrony.launches.adapters import adapter_for
 from synchrony.launches.conflicts import conflicts_for
 from synchrony.launches.forms import (
@@ -422,7 +422,9 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError("Choose a valid status.")
-        updated = services.launch_set_status(actor=request.user, launch=launch, **form.cleaned_data)
+        updated, problems = services.launch_set_status(
+            actor=request.user, launch=launch, **form.cleaned_data
+        )
     except (StaleEdit, ValidationError) as error:
         messages.error(request, error_text(error))
     else:
@@ -430,11 +432,10 @@ def launch_status(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             messages.success(request, "Stopped: what had not gone out yet will not go out.")
         else:
             messages.success(request, f"Launch is now {updated.get_status_display().lower()}.")
-        if updated.status == LaunchStatus.SCHEDULED:
-            # Scheduling is allowed before everything is ready; say now what preflight
-            # will hold it for, so nobody learns it five minutes before go-live.
-            for problem in engine.check_launch(updated):
-                messages.warning(request, f"Not ready yet: {problem.message}")
+        # Scheduling is allowed before everything is ready; say now what preflight
+        # will hold it for, so nobody learns it five minutes before go-live.
+        for problem in problems:
+            messages.warning(request, f"Not ready yet: {problem.message}")
     return redirect(launch.get_absolute_url())
 
 

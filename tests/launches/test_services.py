@@ -134,7 +134,7 @@ def test_scheduling_needs_a_channel(cast, frozen):
         services.launch_set_status(actor=cast.manager, launch=launch, version=1, status="scheduled")
     services.activation_set(actor=cast.manager, launch=launch, channel=ChannelFactory())
     launch.refresh_from_db()
-    launch = services.launch_set_status(
+    launch, _ = services.launch_set_status(
         actor=cast.manager, launch=launch, version=launch.version, status="scheduled"
     )
     assert launch.status == LaunchStatus.SCHEDULED
@@ -184,9 +184,10 @@ def soon(cast, minutes: float, *, body: str = "Is here.", **fields) -> Launch:
 
 
 def schedule(cast, launch: Launch) -> Launch:
-    return services.launch_set_status(
+    scheduled, _ = services.launch_set_status(
         actor=cast.manager, launch=launch, version=launch.version, status=LaunchStatus.SCHEDULED
     )
+    return scheduled
 
 
 def test_scheduled_after_a_checks_moment_that_check_runs_at_once_and_tells_the_owners(cast, frozen):

@@ -47,7 +47,7 @@ def test_launch_status_changes_are_events_with_the_launch_and_its_channels(cast,
         project=cast.project, go_live=timezone.now() + dt.timedelta(days=2), name="Atlas"
     )
     activation = ActivationFactory(launch=launch)
-    launch = launches.launch_set_status(
+    launch, _ = launches.launch_set_status(
         actor=cast.manager, launch=launch, version=launch.version, status=LaunchStatus.SCHEDULED
     )
     for status in (
