@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 
 from synchrony.activity.models import ActivityEvent, Notification
+from synchrony.lib.durations import setting_span
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
@@ -309,14 +310,10 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> i
 EMAIL_SWEEP_BATCH = 500
 
 
-def _seconds(name: str) -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, name))
-
-
 def notification_email_claim(*, notification_id: int, now: dt.datetime) -> Notification | None:
     """Take the send of a notification's e-mail; None when it is sent, claimed by a worker
     whose lease still runs, or out of attempts."""
-    lapsed = now - _seconds("NOTIFICATION_EMAIL_LEASE_SECONDS")
+    lapsed = now - setting_span("NOTIFICATION_EMAIL_LEASE_SECONDS")
     claimed = (
         Notification.objects.email_unsent()
         .filter(pk=notification_id)
@@ -369,11 +366,11 @@ def notification_email_sweep(now: dt.datetime | None = None) -> int:
     from synchrony.activity.tasks import send_notification_email
 
     now = now or timezone.now()
-    overdue = now - _seconds("NOTIFICATION_EMAIL_GRACE_SECONDS")
-    lapsed = now - _seconds("NOTIFICATION_EMAIL_LEASE_SECONDS")
+    overdue = now - setting_span("NOTIFICATION_EMAIL_GRACE_SECONDS")
+    lapsed = now - setting_span("NOTIFICATION_EMAIL_LEASE_SECONDS")
     stalled = (
         Notification.objects.email_unsent()
-        .filter(created_at__gte=now - _seconds("NOTIFICATION_EMAIL_MAX_AGE_SECONDS"))
+        .filter(created_at__gte=now - setting_span("NOTIFICATION_EMAIL_MAX_AGE_SECONDS"))
         .filter(email_due_at__lt=overdue)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=lapsed))
     )

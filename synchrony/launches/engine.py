@@ -73,6 +73,7 @@ from synchrony.launches.models import (
     LaunchStatus,
     PreflightCheck,
 )
+from synchrony.lib.durations import setting_span
 from synchrony.lib.text import sentences, short_span
 from synchrony.webhooks.events import emit, launch_event, subscribers
 from synchrony.webhooks.models import Event, EventType
@@ -88,10 +89,6 @@ BATCH = 200  # per tick and kind of work, so a tick stays short however much is 
 # How long a firing task waits for its requests to be written before it records answers
 # anyway (a write is one send on an open connection: milliseconds).
 WRITE_WAIT_SECONDS = 5.0
-
-
-def _seconds(name: str) -> timedelta:
-    return timedelta(seconds=getattr(settings, name))
 
 
 # ── Preflight ─────────────────────────────────────────────────────────────────
@@ -170,7 +167,7 @@ def check_on_scheduling(
     last word anyway.
     """
     passed = [m for m in preflight_moments(launch.go_live) if m <= now]
-    if not passed or launch.go_live <= now + _seconds("LAUNCH_ARM_LEAD_SECONDS"):
+    if not passed or launch.go_live <= now + setting_span("LAUNCH_ARM_LEAD_SECONDS"):
         return None
     if launch.preflights.filter(go_live=launch.go_live, ran_at__gte=passed[-1]).exists():
         return None
@@ -341,7 +338,7 @@ def last_tick() -> datetime | None:
 
 
 def _run_due_preflights(now: datetime) -> int:
-    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    lead = setting_span("LAUNCH_ARM_LEAD_SECONDS")
     count = 0
     due_now = Launch.objects.filter(
         status=LaunchStatus.SCHEDULED, next_check_at__lte=now, go_live__gt=now + lead
@@ -365,8 +362,8 @@ def _run_due_preflights(now: datetime) -> int:
 def _arm_due_launches(now: datetime) -> int:
     from synchrony.launches.tasks import fire_launch
 
-    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
-    prepare = _seconds("LAUNCH_FIRE_PREPARE_SECONDS")
+    lead = setting_span("LAUNCH_ARM_LEAD_SECONDS")
+    prepare = setting_span("LAUNCH_FIRE_PREPARE_SECONDS")
     count = 0
     due_now = Launch.objects.filter(status=LaunchStatus.SCHEDULED, go_live__lte=now + lead)
     if not due_now.exists():
@@ -378,7 +375,7 @@ def _arm_due_launches(now: datetime) -> int:
             .order_by("go_live")[:BATCH]
         )
         for launch in due:
-            if launch.go_live < now - _seconds("LAUNCH_MAX_LATE_SECONDS"):
+            if launch.go_live < now - setting_span("LAUNCH_MAX_LATE_SECONDS"):
                 _hold_missed(launch, now)
                 continue
             # The last word before go-live: even after a clean 5-minute check, a gate
@@ -422,7 +419,7 @@ def _hold_missed(launch: Launch, now: datetime) -> None:
 def _arm_due_retries(now: datetime) -> int:
     from synchrony.launches.tasks import deliver_activation
 
-    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    lead = setting_span("LAUNCH_ARM_LEAD_SECONDS")
     due_now = Activation.objects.filter(
         state=ActivationState.RETRYING, next_attempt_at__lte=now + lead, retry_armed_at__isnull=True
     )
@@ -440,7 +437,7 @@ def _arm_due_retries(now: datetime) -> int:
 
 
 def _mark_overdue_manual_steps(now: datetime) -> int:
-    late = now - _seconds("LAUNCH_MANUAL_GRACE_SECONDS")
+    late = now - setting_span("LAUNCH_MANUAL_GRACE_SECONDS")
     due_now = Activation.objects.filter(state=ActivationState.WAITING, due_at__lte=late)
     if not due_now.exists():
         return 0
@@ -501,7 +498,7 @@ def fire(launch_id: int) -> bool:
     launch = Launch.objects.select_related("project").filter(pk=launch_id).first()
     if launch is None or launch.status != LaunchStatus.ARMED:
         return False  # a duplicate or late message, or the launch was cancelled
-    if now - launch.go_live > _seconds("LAUNCH_MAX_LATE_SECONDS"):
+    if now - launch.go_live > setting_span("LAUNCH_MAX_LATE_SECONDS"):
         # Re-prompted by the sweeper after a long outage: too late to be "together".
         _hold_missed(launch, now)
         return False
@@ -716,7 +713,7 @@ def _tell_owner_of_failure(activation: Activation, *, now: datetime) -> None:
 def deliver(activation_id: int) -> bool:
     """One more attempt at an activation waiting to retry; only one taker wins."""
     now = timezone.now()
-    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    lead = setting_span("LAUNCH_ARM_LEAD_SECONDS")
     with transaction.atomic():
         taken = Activation.objects.filter(
             pk=activation_id, state=ActivationState.RETRYING, next_attempt_at__lte=now + lead
@@ -1017,7 +1014,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     from synchrony.launches.tasks import fire_launch
 
     now = now or timezone.now()
-    grace = _seconds("LAUNCH_SENDING_GRACE_SECONDS")
+    grace = setting_span("LAUNCH_SENDING_GRACE_SECONDS")
     found = {"refired": 0, "unsent": 0, "lost": 0, "retries": 0, "announced": 0, "settled": 0}
 
     # Armed, and the moment passed, but no firing task took it (the task is due a second
@@ -1053,7 +1050,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         # A retry armed long ago that nobody took: arm it again.
         found["retries"] = Activation.objects.filter(
             state=ActivationState.RETRYING,
-            retry_armed_at__lt=now - grace - _seconds("LAUNCH_ARM_LEAD_SECONDS"),
+            retry_armed_at__lt=now - grace - setting_span("LAUNCH_ARM_LEAD_SECONDS"),
         ).update(retry_armed_at=None)
 
     found["lost"] = _recover_lost_sends(now, grace)

@@ -40,6 +40,7 @@ from synchrony.activity.services import (
 )
 from synchrony.launches.adapters import Result, classify_answer, signed_headers, unanswered
 from synchrony.launches.engine import backoff
+from synchrony.lib.durations import setting_span
 from synchrony.lib.outbound import UnsafeURL
 from synchrony.lib.wire import Wire
 from synchrony.webhooks import events
@@ -60,10 +61,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200  # per sweep and kind of work
 ENDPOINT_SETTINGS = ("url", "description", "event_types", "enabled", "owner")
-
-
-def _seconds(name: str) -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, name))
 
 
 # ── Endpoints ─────────────────────────────────────────────────────────────────
@@ -280,7 +277,7 @@ def deliver(delivery_id: int) -> bool:
     now = timezone.now()
     with transaction.atomic():
         taken = (
-            _claimable(now + _seconds("LAUNCH_ARM_LEAD_SECONDS"))
+            _claimable(now + setting_span("LAUNCH_ARM_LEAD_SECONDS"))
             .filter(pk=delivery_id)
             .update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, enqueued_at=None)
         )
@@ -473,8 +470,8 @@ def prompt_next(delivery: Delivery) -> Callable[[], None]:
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
     """Recover what a lost message or a killed worker left behind; arm due retries."""
     now = now or timezone.now()
-    grace = _seconds("LAUNCH_SENDING_GRACE_SECONDS")
-    lead = _seconds("LAUNCH_ARM_LEAD_SECONDS")
+    grace = setting_span("LAUNCH_SENDING_GRACE_SECONDS")
+    lead = setting_span("LAUNCH_ARM_LEAD_SECONDS")
     return {
         "lost": _recover_lost_sends(now, grace),
         "retries": _arm_due_retries(now, lead, grace),
@@ -487,7 +484,7 @@ def _recover_lost_sends(now: dt.datetime, grace: dt.timedelta) -> int:
 
     It is sent again: receivers drop a second copy by its webhook-id (Standard Webhooks).
     """
-    timeout = _seconds("WEBHOOK_TIMEOUT_SECONDS")
+    timeout = setting_span("WEBHOOK_TIMEOUT_SECONDS")
     current = Attempt.objects.filter(
         delivery=OuterRef("pk"), number=OuterRef("attempts"), finished_at__isnull=True
     )
