@@ -109,6 +109,10 @@
   const queue = [];
   let writing = false; // n, d or a is waiting in the queue: keys typed meanwhile follow it
   const busy = () => pending.size > 0;
+  // Keys wait while a request is on its way, and while earlier keys still wait: between
+  // the last request settling and the queue draining (a tick later), a key must not
+  // overtake them (the letter typed right after d went to the page, not the note).
+  const holding = () => busy() || queue.length > 0;
   const drain = () => {
     while (queue.length && !busy()) queue.shift()();
     if (!queue.length) writing = false;
@@ -117,7 +121,7 @@
     // After every afterSettle of this request (one per part) and the focus handling below.
     if (pending.delete(xhr) && !busy()) setTimeout(drain, 0);
   };
-  const later = (action) => (busy() ? queue.push(action) : action());
+  const later = (action) => (holding() ? queue.push(action) : action());
   document.addEventListener("htmx:beforeSend", (event) => {
     const xhr = event.detail.xhr;
     if (!xhr) return;
@@ -170,7 +174,7 @@
     // Typed right after n, d or a while a swap is settling: the field is not focused yet,
     // so the keys wait in the queue too and land in it, in order, instead of being lost
     // (or taken for shortcuts).
-    if (writing && busy() && !event.ctrlKey && (event.key.length === 1 || event.key === "Backspace")) {
+    if (writing && holding() && !event.ctrlKey && (event.key.length === 1 || event.key === "Backspace")) {
       event.preventDefault();
       const key = event.key;
       queue.push(() => {
@@ -189,7 +193,7 @@
     // Arrows on a radio button choose between note and decision, as they always do.
     if (event.key.startsWith("Arrow") && target.matches?.("input[type=radio]")) return;
     event.preventDefault();
-    if (busy() && "nda".includes(event.key)) writing = true;
+    if (holding() && "nda".includes(event.key)) writing = true;
     later(SHORTCUTS[event.key]);
   });
 
