@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from celery import Task
 from django.test import Client
 
 from synchrony.accounts.models import User
@@ -156,12 +158,25 @@ class EngineProcesses:
         )
 
     def consume(self, on: bool) -> None:
-        """Stop (or resume) the worker taking messages from the queue; it stays up."""
+        """Stop (or resume) the worker taking messages from the queue; it stays up.
+
+        A fetch (BRPOP) the worker sent before it stopped may still take the next message;
+        with no consumer left, kombu puts it back. So a test that needs a message to sit in
+        Redis waits for `queued()` to see it, and then the worker cannot hold it.
+        """
         from synchrony.celery import app
 
         command = app.control.add_consumer if on else app.control.cancel_consumer
         replies = command(self.queue, destination=[self.worker_name], reply=True)
         assert replies, f"{self.worker_name} did not answer"
+
+    def queued(self, task: Task) -> int:
+        """How many messages for `task` wait in Redis in this engine's queue."""
+        import redis
+        from django.conf import settings
+
+        waiting = redis.Redis.from_url(settings.CELERY_BROKER_URL).lrange(self.queue, 0, -1)
+        return sum(json.loads(m)["headers"]["task"] == task.name for m in waiting)
 
     def kill_worker(self) -> None:
         assert self.worker is not None

@@ -36,10 +36,6 @@ def keys_of(launch: Launch) -> set[str]:
     return set(Activation.objects.filter(launch=launch).values_list("idempotency_key", flat=True))
 
 
-def queued_messages() -> int:
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
-
-
 def forget_everything_in_redis() -> None:
     """What a flush does to this test's engine: its queue, bindings, unacked messages, ticks."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -93,7 +89,9 @@ def test_redis_flushed_between_arming_and_go_live_still_fires(cast, receiver, en
     # Armed, with its firing message waiting in Redis (the worker is not taking any)…
     engine_processes.consume(False)
     assert engine.dispatch()["armed"] == 1
-    assert queued_messages() > 0
+    engine_processes.wait_for(
+        lambda: engine_processes.queued(fire_launch), timeout=5, what="queue the firing message"
+    )
     # …when everything Redis knew about this engine is gone.
     forget_everything_in_redis()
     engine_processes.consume(True)

@@ -18,6 +18,7 @@ from synchrony.planning import services as planning
 from synchrony.planning.models import Task
 from synchrony.webhooks import services
 from synchrony.webhooks.models import Delivery, DeliveryState, Endpoint, Event
+from synchrony.webhooks.tasks import deliver_webhook
 from tests.factories import TaskFactory
 from tests.receiver import Receiver
 from tests.webhooks.conftest import endpoint_at
@@ -128,6 +129,9 @@ def test_a_delivery_whose_message_was_lost_is_sent_by_the_sweeper(
     endpoint, _ = endpoint_at(receiver, "/hook", admin)
     engine_processes.consume(False)
     rename(TaskFactory(project=cast.project), "Lost message", cast.manager)
+    engine_processes.wait_for(
+        lambda: engine_processes.queued(deliver_webhook), timeout=5, what="queue the delivery"
+    )
     app.control.purge()  # what a flushed Redis does to the message
     engine_processes.consume(True)
 
