@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from decimal import Decimal
 
 import factory
@@ -53,9 +54,17 @@ class TeamFactory(factory.django.DjangoModelFactory):
 class ChannelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Channel
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Channel {n}")
     owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def projects(self, create: bool, extracted: Iterable[Project] | None, **kwargs: object) -> None:
+        """`ChannelFactory(projects=[project])`: one of those projects' channels, which their
+        launches may go out on."""
+        if create and extracted:
+            self.projects.add(*extracted)
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
@@ -153,9 +162,16 @@ class LaunchFactory(factory.django.DjangoModelFactory):
 class ActivationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "launches.Activation"
+        skip_postgeneration_save = True
 
     launch = factory.SubFactory(LaunchFactory)
     channel = factory.SubFactory(ChannelFactory)
+
+    @factory.post_generation
+    def joins_the_project(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """A launch goes out on its project's channels (launches.selectors)."""
+        if create:
+            self.launch.project.channels.add(self.channel)
 
 
 class MilestoneFactory(factory.django.DjangoModelFactory):

@@ -399,9 +399,9 @@ class LaunchCreateSerializer(LaunchSerializer):
         queryset=Channel.objects.all(),
         many=True,
         required=False,
-        help_text="Ids of active channels it goes out on (one activation each), any of the "
-        "workspace's, as in the launch form; more can be added later through "
-        "/activations/.",
+        help_text="Ids of channels it goes out on (one activation each): the project's "
+        "channels that are switched on, as in the launch form (another is refused by "
+        "name); more can be added later through /activations/.",
     )
 
     class Meta(LaunchSerializer.Meta):
@@ -697,7 +697,8 @@ class ActivationCreateSerializer(ActivationSerializer):
     )
     channel = RelatedId(
         queryset=Channel.objects.all(),
-        help_text="An active channel's id (a switched-off one is refused by name).",
+        help_text="The id of one of the project's channels that is switched on (another "
+        "is refused by name).",
     )
 
     class Meta(ActivationSerializer.Meta):

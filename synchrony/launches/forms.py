@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
@@ -18,6 +18,9 @@ from synchrony.launches.models import (
 from synchrony.launches.selectors import launchable_channels
 from synchrony.lib.forms import form_field
 
+if TYPE_CHECKING:
+    from synchrony.projects.models import Project
+
 
 class TimeInput(forms.TimeInput):
     input_type = "time"
@@ -31,7 +34,7 @@ class LaunchForm(VersionedModelForm):
     local_time = forms.TimeField(label="Go-live time", widget=TimeInput)
     time_zone = forms.ChoiceField(label="Time zone", help_text="The zone the launch is planned in.")
     channels = forms.ModelMultipleChoiceField(
-        queryset=launchable_channels(),
+        queryset=Channel.objects.none(),  # the project's (__init__)
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
@@ -41,7 +44,9 @@ class LaunchForm(VersionedModelForm):
         fields = ["name", "local_date", "local_time", "time_zone", "policy", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "policy": forms.RadioSelect}
 
-    def __init__(self, *args: Any, zone: str = "UTC", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, project: Project | None = None, zone: str = "UTC", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         form_field(self, "time_zone", forms.ChoiceField).choices = [
             (z, z.replace("_", " ")) for z in time_zone_names()
@@ -50,6 +55,15 @@ class LaunchForm(VersionedModelForm):
         if self.instance.pk:
             del self.fields["channels"]
         else:
+            assert project is not None, "a new launch belongs to a project"
+            channels = form_field(self, "channels", forms.ModelMultipleChoiceField)
+            channels.queryset = launchable_channels(project)
+            channels.help_text = (
+                "The project's channels that are switched on; others are added in Edit project."
+                if channels.queryset.exists()
+                else "This project has no channels yet: choose them in Edit project, then "
+                "plan the launch on them (or plan it now and add them on its page)."
+            )
             del self.fields["version"]
             self.initial.setdefault("time_zone", zone)
 
@@ -114,7 +128,9 @@ class ActivationForm(VersionedModelForm):
 
 
 class AddChannelForm(forms.Form):
-    channel = forms.ModelChoiceField(queryset=launchable_channels())
+    # Any channel is read; the service refuses one the launch may not go out on, by name
+    # (a page opened before the channel left the project still offers it).
+    channel = forms.ModelChoiceField(queryset=Channel.objects.all())
 
 
 class GateForm(forms.ModelForm):

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from synchrony.accounts.models import User
 
 
-def launchable_channels() -> QuerySet[Channel]:
-    """The channels a launch may go out on: those switched on (`is_active`). The one rule
+def launchable_channels(project: Project) -> QuerySet[Channel]:
+    """The channels a launch of `project` may go out on: the project's own, chosen in
+    Development (its metrics are taken for those alone), that are switched on. The one rule
     the launch form, the launch page's "Add a channel" and the API offer as choices, and
-    the services (launch_create, activation_set) hold. Not limited to the project's own
-    channels: the form never was."""
-    return Channel.objects.filter(is_active=True)
+    the services (launch_create, activation_set) hold."""
+    return project.channels.filter(is_active=True)
 
 
 def _refuse_unless_manager(project: Project, what: str) -> None:

@@ -55,15 +55,23 @@ def _moment(local_go_live: dt.datetime, time_zone: str) -> tuple[dt.datetime, st
     return resolved.utc, resolved.note
 
 
-def _check_channels(channels: Iterable[Channel], *, field: str) -> None:
-    """Refuse a channel a launch may not go out on (selectors.launchable_channels): the
-    form offers only those, and the API and the services agree with it."""
+def _check_channels(channels: Iterable[Channel], *, project: Project, field: str) -> None:
+    """Refuse a channel a launch of `project` may not go out on (selectors.
+    launchable_channels): the form offers only those, and the API agrees with it."""
     wanted = {c.pk: c for c in channels}
-    allowed = set(launchable_channels().filter(pk__in=wanted).values_list("pk", flat=True))
-    refused = [c for pk, c in wanted.items() if pk not in allowed]
+    allowed = launchable_channels(project).filter(pk__in=wanted).values_list("pk", flat=True)
+    refused = [c for pk, c in wanted.items() if pk not in set(allowed)]
     if refused:
         raise ValidationError(
-            {field: [f"{c} is switched off: a launch cannot go out on it." for c in refused]}
+            {
+                field: [
+                    f"{c} is switched off: a launch cannot go out on it."
+                    if not c.is_active
+                    else f"{c} is not one of this project's channels: add it to the project "
+                    "(Edit project, Channels) first."
+                    for c in refused
+                ]
+            }
         )
 
 
@@ -88,7 +96,7 @@ def launch_create(
 ) -> tuple[Launch, list[Conflict]]:
     go_live, _ = _moment(local_go_live, time_zone)
     channels = list(channels)
-    _check_channels(channels, field="channels")
+    _check_channels(channels, project=project, field="channels")
     launch = Launch(
         project=project,
         name=name,
@@ -259,7 +267,7 @@ def activation_set(*, actor: User, launch: Launch, channel: Channel, **content: 
     with transaction.atomic():
         activation, created = Activation.objects.get_or_create(launch=launch, channel=channel)
         if created:
-            _check_channels([channel], field="channel")
+            _check_channels([channel], project=launch.project, field="channel")
             record_created(actor=actor, project=launch.project, target=activation)
         if content:
             _check_payload_size(activation, content)

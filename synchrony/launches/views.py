@@ -189,7 +189,7 @@ def _project_page(request: AuthedRequest, project: Any, **forms: Any) -> HttpRes
             "milestones": project.milestones.all(),
             "can_manage": manage,
             "launch_form": forms.get("launch_form")
-            or (LaunchForm(zone=request.user.time_zone) if manage else None),
+            or (LaunchForm(project=project, zone=request.user.time_zone) if manage else None),
             "milestone_form": forms.get("milestone_form") or (MilestoneForm() if manage else None),
         },
         status=422 if any(f.errors for f in forms.values()) else 200,
@@ -199,7 +199,7 @@ def _project_page(request: AuthedRequest, project: Any, **forms: Any) -> HttpRes
 @require_POST
 def launch_create(request: AuthedRequest, pk: int) -> HttpResponse:
     project = get_project_for_user(request.user, pk, need=Need.MANAGE)
-    form = LaunchForm(request.POST, zone=request.user.time_zone)
+    form = LaunchForm(request.POST, project=project, zone=request.user.time_zone)
     if form.is_valid():
         try:
             launch, conflicts = services.launch_create(
@@ -305,8 +305,7 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         "statuses": _next_statuses(launch, timezone.now()) if manager else [],
         "preflight_offsets": _offsets_text(),
         "can_hold": manager and launch.is_holdable,
-        "add_channel_form": AddChannelForm() if plan else None,
-        "free_channels": launchable_channels().exclude(pk__in=used),
+        "free_channels": launchable_channels(project).exclude(pk__in=used),
         "gate_form": forms.get("gate_form") or (GateForm() if plan else None),
         **_countdown(launch, timezone.now()),
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from synchrony.accounts.models import Team, User
 from synchrony.activity.forms import DateInput, VersionedModelForm
@@ -37,8 +38,10 @@ class ProjectForm(VersionedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Switched-on channels, and those the project already has (kept, not silently
+        # dropped, when one is switched off).
         form_field(self, "channels", forms.ModelChoiceField).queryset = Channel.objects.filter(
-            is_active=True
+            Q(is_active=True) | Q(pk__in=self.instance.channels.all() if self.instance.pk else [])
         )
         if self.instance.pk:
             form_field(self, "owner", forms.ModelChoiceField).queryset = User.objects.filter(

@@ -78,6 +78,9 @@ def project_update(
     ):
         raise ValidationError({"owner": f"{owner} must be a manager of the project first."})
     with transaction.atomic():
+        if channels is not None:
+            channels = list(channels)
+            _refuse_dropping_launch_channels(project, channels)
         updated, diff = update_versioned(
             actor=actor,
             project=project,
@@ -89,6 +92,30 @@ def project_update(
         if "budget" in diff and updated.budget_approved_at:
             budget_approval_withdraw(project=updated, actor=actor, why="the total budget changed")
     return updated
+
+
+def _refuse_dropping_launch_channels(project: Project, channels: Iterable[Channel]) -> None:
+    """A launch goes out on its project's channels (launches.selectors.launchable_channels):
+    a channel stays while a launch still to go out uses it. Finished launches keep theirs."""
+    from synchrony.launches.models import FINAL_STATUSES, Activation
+
+    in_use = (
+        Activation.objects.filter(launch__project=project)
+        .exclude(channel__in=[c.pk for c in channels])
+        .exclude(launch__status__in=FINAL_STATUSES)
+        .select_related("channel", "launch")
+        .order_by("launch__go_live", "channel__name")
+    )
+    if in_use:
+        raise ValidationError(
+            {
+                "channels": [
+                    f"{a.channel} goes out with the launch “{a.launch}” on "
+                    f"{a.launch.local_date:%-d %b %Y}: take it off that launch first."
+                    for a in in_use
+                ]
+            }
+        )
 
 
 def project_move(

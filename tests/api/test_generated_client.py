@@ -182,7 +182,10 @@ def test_projects_are_listed_by_stage_page_by_page(generated, connect, cast):
 
 def test_a_launch_is_planned_scheduled_and_guarded_by_its_etag(generated, connect, cast):
     models = generated.models
-    channels = [ChannelFactory(owner=cast.manager, name=n) for n in ("Newsletter", "Press")]
+    channels = [
+        ChannelFactory(owner=cast.manager, name=n, projects=[cast.project])
+        for n in ("Newsletter", "Press")
+    ]
     client = connect(cast.manager)
     day = timezone.localdate() + dt.timedelta(days=30)
 

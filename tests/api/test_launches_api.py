@@ -225,7 +225,8 @@ def test_rotating_the_secret_shows_the_new_one_once_and_keeps_the_old_a_day(cast
 
 
 def test_a_manager_plans_a_launch_as_a_wall_time_in_a_zone(cast, api):
-    email, social = ChannelFactory(name="Email"), ChannelFactory(name="Social")
+    email = ChannelFactory(name="Email", projects=[cast.project])
+    social = ChannelFactory(name="Social", projects=[cast.project])
     body = launch_body(cast, channels=[social.pk, email.pk], policy="drop", notes="Big day")
     response = api.manager.post(url("launches"), body)
     assert response.status_code == 201, response.json()
@@ -311,17 +312,18 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_saved(cast, api, fie
     assert not Launch.objects.exists() and not Activation.objects.exists()
 
 
-def test_inactive_or_repeated_channels_are_refused_and_nothing_is_saved(cast, api):
-    off = ChannelFactory(is_active=False)
-    on = ChannelFactory()
-    for channels in ([on.pk, off.pk], [on.pk, on.pk]):
+def test_inactive_outside_or_repeated_channels_are_refused_and_nothing_is_saved(cast, api):
+    off = ChannelFactory(is_active=False, projects=[cast.project])
+    on = ChannelFactory(projects=[cast.project])
+    elsewhere = ChannelFactory(name="Billboard")
+    for channels in ([on.pk, off.pk], [on.pk, on.pk], [on.pk, elsewhere.pk]):
         response = api.manager.post(url("launches"), launch_body(cast, channels=channels))
         assert_error(response, 400, "invalid", "channels")
     assert not Launch.objects.exists() and not Activation.objects.exists()
 
 
 def test_a_strict_channel_refuses_a_colliding_launch_and_keeps_nothing(cast, api):
-    strict = ChannelFactory(name="Press", allow_collisions=False)
+    strict = ChannelFactory(name="Press", allow_collisions=False, projects=[cast.project])
     first = api.manager.post(url("launches"), launch_body(cast, channels=[strict.pk]))
     assert first.status_code == 201
     second = api.manager.post(
@@ -509,7 +511,7 @@ def test_launch_filters(cast, api):
 
 def test_managers_add_change_and_remove_a_launchs_channels(cast, api):
     launch = LaunchFactory(project=cast.project)
-    email = ChannelFactory(name="Email")
+    email = ChannelFactory(name="Email", projects=[cast.project])
     body = {"launch": launch.pk, "channel": email.pk, "subject": "Atlas is here"}
     for client in (api.contributor, api.viewer, api.read_only):
         assert_error(client.post(url("activations"), body), 403)
@@ -699,7 +701,7 @@ def test_ticking_off_and_retrying_raise_the_activations_version(cast, api):
 
 
 def test_each_conflict_names_what_it_is_about(cast, api):
-    social = ChannelFactory(name="Social")
+    social = ChannelFactory(name="Social", projects=[cast.project])
     Blackout.objects.create(
         channel=social, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 3), reason="Easter"
     )

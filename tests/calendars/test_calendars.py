@@ -37,6 +37,7 @@ def frozen():
 
 
 def plan(cast, name: str, when: dt.datetime, channels=(), zone: str = "Europe/Berlin"):
+    cast.project.channels.add(*channels)  # a launch goes out on its project's channels
     launch, _ = launches.launch_create(
         actor=cast.manager,
         project=cast.project,

@@ -74,20 +74,20 @@ def test_a_go_live_in_the_past_is_refused(cast, frozen):
 
 
 def test_same_channel_launches_collide_and_a_strict_channel_refuses(cast, frozen):
-    email = ChannelFactory(name="Email", collision_window_hours=48)
+    email = ChannelFactory(name="Email", collision_window_hours=48, projects=[cast.project])
     first, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0), [email], name="First")
     _, conflicts = create(cast, dt.datetime(2026, 4, 2, 9, 0), [email], name="Second")
     assert [c.kind for c in conflicts] == ["collision"]
     assert "“First” goes live within 48 h" in conflicts[0].message
     assert [c.kind for c in conflicts_for([first])[first.pk]] == ["collision"]
-    strict = ChannelFactory(name="Press", allow_collisions=False)
+    strict = ChannelFactory(name="Press", allow_collisions=False, projects=[cast.project])
     create(cast, dt.datetime(2026, 5, 1, 9, 0), [strict], name="Press one")
     with pytest.raises(ValidationError, match="“Press one” goes live within 24 h"):
         create(cast, dt.datetime(2026, 5, 1, 15, 0), [strict], name="Press two")
 
 
 def test_blackouts_gates_and_promotion_window_are_flagged(cast, frozen):
-    social = ChannelFactory(name="Social")
+    social = ChannelFactory(name="Social", projects=[cast.project])
     Blackout.objects.create(
         channel=social, starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 4, 3), reason="Easter"
     )
@@ -132,7 +132,8 @@ def test_scheduling_needs_a_channel(cast, frozen):
     launch, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0))
     with pytest.raises(ValidationError, match="at least one channel"):
         services.launch_set_status(actor=cast.manager, launch=launch, version=1, status="scheduled")
-    services.activation_set(actor=cast.manager, launch=launch, channel=ChannelFactory())
+    channel = ChannelFactory(projects=[cast.project])
+    services.activation_set(actor=cast.manager, launch=launch, channel=channel)
     launch.refresh_from_db()
     launch, _ = services.launch_set_status(
         actor=cast.manager, launch=launch, version=launch.version, status="scheduled"
@@ -275,16 +276,25 @@ def test_a_go_live_that_has_passed_is_refused_at_the_field_asking_for_a_new_one(
     assert not launch.project.events.filter(verb__in=["released", "updated"]).exists()
 
 
-def test_a_launch_goes_out_only_on_channels_that_are_switched_on(cast, frozen):
-    off = ChannelFactory(name="Fax", is_active=False)
+def test_a_launch_goes_out_only_on_its_projects_channels_that_are_switched_on(cast, frozen):
+    off = ChannelFactory(name="Fax", is_active=False, projects=[cast.project])
+    elsewhere = ChannelFactory(name="Billboard")  # another project's, or nobody's
+    on = ChannelFactory(projects=[cast.project])
     with pytest.raises(ValidationError) as refused:
-        create(cast, dt.datetime(2026, 4, 1, 9, 0), [ChannelFactory(), off])
+        create(cast, dt.datetime(2026, 4, 1, 9, 0), [on, off, elsewhere])
     assert refused.value.message_dict == {
-        "channels": ["Fax is switched off: a launch cannot go out on it."]
+        "channels": [
+            "Fax is switched off: a launch cannot go out on it.",
+            "Billboard is not one of this project's channels: add it to the project "
+            "(Edit project, Channels) first.",
+        ]
     }
     assert not Launch.objects.exists()
     launch, _ = create(cast, dt.datetime(2026, 4, 1, 9, 0))
-    with pytest.raises(ValidationError) as refused:
-        services.activation_set(actor=cast.manager, launch=launch, channel=off)
-    assert "channel" in refused.value.message_dict
+    for channel in (off, elsewhere):
+        with pytest.raises(ValidationError) as refused:
+            services.activation_set(actor=cast.manager, launch=launch, channel=channel)
+        assert list(refused.value.message_dict) == ["channel"]
     assert not Activation.objects.exists()
+    services.activation_set(actor=cast.manager, launch=launch, channel=on)
+    assert launch.activations.get().channel == on

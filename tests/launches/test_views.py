@@ -342,8 +342,27 @@ def test_cancelling_while_firing_stops_what_has_not_gone_out(cast):
     assert launch.status == LaunchStatus.PARTLY_LAUNCHED  # never reported as a success
 
 
+def test_the_launch_form_and_add_a_channel_offer_the_projects_channels(cast, frozen):
+    page = reverse("launches:project", args=[cast.project.pk])
+    assert "This project has no channels yet" in client_for(cast.manager).get(page).content.decode()
+    ours, elsewhere = hook("Newsletter", projects=[cast.project]), hook("Billboard")
+    html = client_for(cast.manager).get(page).content.decode()
+    assert "Newsletter" in html and "Billboard" not in html
+    launch = LaunchFactory(project=cast.project)
+    html = control_room(cast.manager, launch)
+    assert f'<option value="{ours.pk}">Newsletter</option>' in html and "Billboard" not in html
+
+    add = reverse("launches:activation-add", args=[launch.pk])
+    response = client_for(cast.manager).post(add, {"channel": elsewhere.pk}, follow=True)
+    assert "Billboard is not one of this project&#x27;s channels" in response.content.decode()
+    assert not launch.activations.exists()
+    client_for(cast.manager).post(add, {"channel": ours.pk})
+    html = control_room(cast.manager, launch)
+    assert "Every switched-on channel of the project is on this launch" in html
+
+
 def test_managers_choose_the_policy_in_the_launch_form(cast, frozen):
-    channel = hook()
+    channel = hook(projects=[cast.project])
     response = client_for(cast.manager).post(
         reverse("launches:create", args=[cast.project.pk]),
         {

@@ -8,7 +8,14 @@ from synchrony.activity.services import StaleEdit
 from synchrony.projects import services
 from synchrony.projects.models import Membership, RequestKind, RequestStatus, Role, Stage
 from synchrony.projects.stages import exit_criteria
-from tests.factories import GoalFactory, TeamFactory, UserFactory
+from tests.factories import (
+    ActivationFactory,
+    ChannelFactory,
+    GoalFactory,
+    LaunchFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 
 def test_leaving_development_needs_a_goal_and_every_required_signoff(cast):
@@ -292,3 +299,35 @@ def test_stage_deadlines_must_be_in_stage_order(cast):
     assert error.value.message_dict["activation_due"] == [
         "Activation cannot end before Development (10 Dec 2026)."
     ]
+
+
+def test_a_channel_stays_with_the_project_while_a_launch_still_to_go_out_uses_it(cast):
+    import datetime as dt
+
+    from synchrony.launches.models import LaunchStatus
+
+    project = cast.project
+    email = ChannelFactory(name="Email", projects=[project])
+    press = ChannelFactory(name="Press", projects=[project])
+    upcoming = LaunchFactory(project=project, name="Atlas GA", local_date=dt.date(2026, 4, 1))
+    ActivationFactory(launch=upcoming, channel=email)
+    ActivationFactory(
+        launch=LaunchFactory(project=project, status=LaunchStatus.LAUNCHED), channel=press
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        services.project_update(
+            actor=cast.manager, project=project, version=1, changes={}, channels=[press]
+        )
+    assert refused.value.message_dict == {
+        "channels": [
+            "Email goes out with the launch “Atlas GA” on 1 Apr 2026: take it off "
+            "that launch first."
+        ]
+    }
+    assert set(project.channels.all()) == {email, press}
+    # A launched launch keeps its channel in its history; the project may let it go.
+    services.project_update(
+        actor=cast.manager, project=project, version=1, changes={}, channels=[email]
+    )
+    assert list(project.channels.all()) == [email]
