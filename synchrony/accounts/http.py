@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django_htmx.middleware import HtmxDetails
@@ -24,17 +26,26 @@ def see_other(to: str, *args: Any, **kwargs: Any) -> HttpResponseRedirect:
     return response
 
 
-# Session keys of what is shown once, under one prefix so they are easy to tell apart.
+# What is shown once waits in the cache (Redis), never in the session's database row: a
+# new API token's secret must not rest in PostgreSQL, even when its page is never opened.
+# The session holds only a random name for it under one prefix.
 _ONCE = "shown-once:"
+SHOWN_ONCE_SECONDS = 600
 
 
 def show_once(request: HttpRequest, key: str, value: dict[str, Any]) -> None:
     """Keep `value` for the next page that takes it (after a redirect): a secret made by
-    a POST is shown by the GET that follows, and by no later one."""
-    request.session[_ONCE + key] = value
+    a POST is shown by the GET that follows, and by no later one, within ten minutes."""
+    name = _ONCE + secrets.token_urlsafe(24)
+    cache.set(name, value, timeout=SHOWN_ONCE_SECONDS)
+    request.session[_ONCE + key] = name
 
 
 def take_shown_once(request: HttpRequest, key: str) -> dict[str, Any] | None:
-    """What show_once kept under `key`, gone from the session as it is taken."""
-    value = request.session.pop(_ONCE + key, None)
+    """What show_once kept under `key`, gone from the session and the cache as it is taken."""
+    name = request.session.pop(_ONCE + key, None)
+    if not isinstance(name, str):
+        return None
+    value = cache.get(name)
+    cache.delete(name)
     return value if isinstance(value, dict) else None

@@ -45,8 +45,10 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(cast):
     response = client.post(reverse("api:tokens"), {"name": "Ads importer", "read_only": "on"})
     # Post, redirect, get: the page that shows the token is a GET.
     assert response.status_code == 303 and response.url == reverse("api:tokens")
+    waiting = str(dict(client.session))  # the session's database row, between POST and GET
     page = client.get(response.url)
     token = page.context["new_token"]
+    assert token not in waiting  # it waited in Redis, never in PostgreSQL
     assert token.startswith("syn_")
     body = page.content.decode()
     assert token in body and "no-store" in page["Cache-Control"]
