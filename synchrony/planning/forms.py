@@ -95,12 +95,15 @@ class ContentForm(ProjectScopedForm):
 
 
 class ReviewForm(forms.Form):
-    version = forms.IntegerField(min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # No default: approving is a decision, never what a hurried click leaves selected.
     decision = forms.ChoiceField(
         choices=[
             (ContentStatus.APPROVED, "Approve"),
             (ContentStatus.CHANGES_REQUESTED, "Request changes"),
-        ]
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Approve it or request changes."},
     )
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000

@@ -197,6 +197,11 @@ def content_review(request: AuthedRequest, content_pk: int) -> HttpResponse:
         try:
             services.content_review(actor=request.user, item=item, **form.cleaned_data)
         except StaleEdit as error:
+            # Shown what changed, the reviewer decides again on the current version.
+            data = request.POST.copy()
+            data["version"] = str(error.current.version)
+            form = ReviewForm(data)
+            form.is_valid()
             form.add_error(None, error.message)
         except ValidationError as error:
             apply_errors(form, error)

@@ -390,8 +390,10 @@ def edit_row(
     stage: str,
     success_url: str | None = None,
 ) -> HttpResponse:
-    """The shared flow of an inline edit: show, validate, save with version, or explain."""
+    """The shared flow of an inline edit: show, validate, save with version, or explain.
+    Opened as a page of its own (a new tab, no JavaScript), it posts and redirects back."""
     project = obj.project
+    back = success_url or reverse("projects:stage", args=[project.pk, stage]) + f"#{section}"
     if request.method == "POST" and form.is_valid():
         try:
             save(form)
@@ -403,10 +405,15 @@ def edit_row(
             if request.htmx:
                 return render_section(request, project, section, stage)
             messages.success(request, f"{obj._meta.verbose_name.capitalize()} saved.")
-            return redirect(
-                success_url or reverse("projects:stage", args=[project.pk, stage]) + f"#{section}"
-            )
-    ctx = {"form": form, "object": obj, "project": project, "stage": stage, "section": section}
+            return redirect(back)
+    ctx = {
+        "form": form,
+        "object": obj,
+        "project": project,
+        "stage": stage,
+        "section": section,
+        "back": back,
+    }
     if request.htmx:
         response = render(request, "projects/row_edit.html#row", ctx)
         if form.errors:
