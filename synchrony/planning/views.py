@@ -199,7 +199,7 @@ def content_review(request: AuthedRequest, content_pk: int) -> HttpResponse:
         except StaleEdit as error:
             # Shown what changed, the reviewer decides again on the current version.
             data = request.POST.copy()
-            data["version"] = str(error.current.version)
+            data["version"] = str(error.current.version)  # type: ignore[attr-defined]
             form = ReviewForm(data)
             form.is_valid()
             form.add_error(None, error.message)

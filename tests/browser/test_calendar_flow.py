@@ -35,7 +35,7 @@ def test_plan_collide_drag_watch_live_subscribe_and_share(asgi_server, new_conte
     seller = UserFactory(username="sal", first_name="Sal", last_name="Sales")
     project = ProjectFactory(owner=manager, name="Atlas")
     Membership.objects.create(project=project, user=seller, role=Role.VIEWER)
-    email = ChannelFactory(name="Email", collision_window_hours=48)
+    email = ChannelFactory(name="Email", collision_window_hours=48, projects=[project])
     first_day = timezone.localdate() + dt.timedelta(days=10)
 
     boss = new_context().new_page()
