@@ -155,6 +155,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "synchrony.accounts.middleware.UserTimezoneMiddleware",
+    "synchrony.lib.not_allowed.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "synchrony.urls"
