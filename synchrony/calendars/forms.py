@@ -49,7 +49,10 @@ class SaveFilterForm(CalendarForm):
 
 
 class ShareLinkForm(forms.Form):
-    days = forms.IntegerField(min_value=0, max_value=365, required=False)
+    """How long a share link lasts: 1 to 365 days, or empty for never (0 is refused: it
+    read as "never" while looking like "at once")."""
 
-    def clean_days(self) -> int:
-        return self.cleaned_data["days"] or 0
+    days = forms.IntegerField(min_value=1, max_value=365, required=False)
+
+    def clean_days(self) -> int | None:
+        return self.cleaned_data["days"]

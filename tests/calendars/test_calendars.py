@@ -415,3 +415,21 @@ def test_a_busy_agenda_day_lists_six_task_deadlines_and_links_to_the_rest(cast, 
         reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-10", "kind": "task"}
     )
     assert only_tasks.content.decode().count("Chore ") == 8
+
+
+def test_a_share_link_lasts_1_to_365_days_or_never_and_0_is_refused(cast, frozen):
+    saved = SavedFilter.objects.create(owner=cast.manager, name="For sales")
+    client = client_for(cast.manager)
+    url = reverse("calendars:share-create", args=[saved.pk])
+    page = client.get(reverse("calendars:filter", args=[saved.pk])).content.decode()
+    assert 'name="days" min="1" max="365"' in page
+    for days in ("0", "-1", "366"):
+        refused = client.post(url, {"days": days}, follow=True).content.decode()
+        assert "Choose how many days the link lasts (1 to 365), or never." in refused
+    assert not saved.links.exists()
+    client.post(url, {"days": "1"})
+    client.post(url, {"days": ""})
+    assert sorted(str(link.expires_at) for link in saved.links.all()) == [
+        str(NOW + dt.timedelta(days=1)),
+        "None",
+    ]
