@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.safestring import SafeString, mark_safe
 
+from synchrony.launches.models import LaunchStatus
+
 if TYPE_CHECKING:
     from synchrony.calendars.selectors import Item
 
@@ -54,7 +56,7 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
     parts.append(f'<a href="{escape(item.url)}">{text}</a>' if item.url else f"<span>{text}</span>")
     if item.kind == "launch":
         parts.append(
-            f'<span class="visually-hidden">, launch, {escape(item.status)}</span>'
+            f'<span class="visually-hidden">, launch, {escape(_status_label(item.status))}</span>'
             + (
                 "".join(
                     f'<span class="chip" style="--chip: {escape(c.colour)}">{escape(c.name)}</span>'
@@ -106,6 +108,14 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
             )
     parts.append("</li>\n")
     return "\n".join(parts)
+
+
+def _status_label(status: str) -> str:
+    """What a screen reader hears for a launch's status: "partly launched", not its code."""
+    try:
+        return str(LaunchStatus(status).label).lower()
+    except ValueError:
+        return status.replace("_", " ")
 
 
 def items_html(

@@ -433,3 +433,23 @@ def test_a_share_link_lasts_1_to_365_days_or_never_and_0_is_refused(cast, frozen
         str(NOW + dt.timedelta(days=1)),
         "None",
     ]
+
+
+def test_screen_readers_hear_a_launchs_status_by_its_label(cast, frozen):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    type(launch).objects.filter(pk=launch.pk).update(status=LaunchStatus.PARTLY_LAUNCHED)
+    saved = SavedFilter.objects.create(owner=cast.manager, name="All")
+    _, token = services.share_link_create(actor=cast.manager, saved_filter=saved)
+    client = client_for(cast.manager)
+    pages = [
+        client.get(reverse("calendars:calendar"), {"view": view, "date": "2026-03-15"})
+        for view in ("month", "agenda")
+    ]
+    shared = reverse("calendars:shared", args=[token])
+    pages += [
+        Client().get(shared, {"view": view, "date": "2026-03-15"}) for view in ("month", "agenda")
+    ]
+    for page in pages:
+        body = page.content.decode()
+        assert '<span class="visually-hidden">, launch, partly launched</span>' in body
+        assert ", launch, partly_launched" not in body
