@@ -52,6 +52,9 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
         (f"<time>{item.time:%H:%M}</time> " if item.time is not None else "")
         + ("◆ " if item.kind == "milestone" else "")
         + escape(item.title)
+        # "Planning ends" says nothing without its project: the grid, which shows no
+        # project beside titles, names it; the agenda shows every item's project beside it.
+        + (f" · {escape(item.where)}" if item.kind == "stage" and not long else "")
     )
     parts.append(f'<a href="{escape(item.url)}">{text}</a>' if item.url else f"<span>{text}</span>")
     if item.kind == "launch":

@@ -314,7 +314,8 @@ def calendar_items(
                     items.append(
                         Item(
                             kind="stage",
-                            title=f"{Stage(stage).label} ends · {project.name}",
+                            # The project is the item's `where`, shown beside the title.
+                            title=f"{Stage(stage).label} ends",
                             day=due,
                             url=project_urls[project.pk],
                             project=project,

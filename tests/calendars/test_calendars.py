@@ -453,3 +453,27 @@ def test_screen_readers_hear_a_launchs_status_by_its_label(cast, frozen):
         body = page.content.decode()
         assert '<span class="visually-hidden">, launch, partly launched</span>' in body
         assert ", launch, partly_launched" not in body
+
+
+def agenda_item(page: str, name: str) -> str:
+    """The agenda's <li> of the item titled `name`."""
+    start = page.index(f">{name}<")
+    return page[page.rindex('<li class="cal-item', 0, start) : page.index("</li>", start)]
+
+
+def test_a_stage_deadline_names_its_project_once(cast, frozen):
+    cast.project.planning_due = dt.date(2026, 3, 15)
+    cast.project.save()
+    client = client_for(cast.manager)
+    agenda = client.get(
+        reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
+    ).content.decode()
+    assert agenda_item(agenda, "Planning ends").count("Atlas launch") == 1
+    month = client.get(reverse("calendars:calendar")).content.decode()
+    assert ">Planning ends · Atlas launch<" in month  # the grid shows no project beside it
+    feed = Client().get(
+        reverse("calendars:feed", args=[services.feed_token_rotate(user=cast.manager)])
+    )
+    summaries = [e.summary.value for e in vobject.readOne(feed.content.decode()).vevent_list]
+    assert summaries == ["Planning ends · Atlas launch"]
+
