@@ -12,7 +12,7 @@ attributes, the hidden text for screen readers and the conflict warnings.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -22,17 +22,27 @@ from synchrony.launches.models import LaunchStatus
 
 if TYPE_CHECKING:
     from synchrony.calendars.selectors import Item
+    from synchrony.launches.models import Launch
 
 
 def _s(n: int) -> str:
     return "" if n == 1 else "s"
 
 
-def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url: str = "") -> str:
+def item_html(
+    item: Item,
+    *,
+    long: bool = False,
+    csrf_token: str = "",
+    next_url: str = "",
+    move_error: str = "",
+    typed: Mapping[str, str] | None = None,
+) -> str:
     """One item; `long` (the agenda) adds channels, project, quick move and every conflict.
 
     `csrf_token` and `next_url` (the page to come back to) are needed for a long item
-    the viewer may move.
+    the viewer may move. With `move_error` (a refused move) its Move box is open, holds
+    the `typed` values and says why, where the person is looking.
     """
     launch = item.launch if item.movable else None
     conflicts, n = item.conflicts, item.conflict_count
@@ -72,22 +82,11 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
     if long:
         parts.append(f'<span class="muted small">· {escape(item.where)}</span>')
         if launch is not None:
-            move_url = escape(item.move_url)
-            parts.append(
-                '<details class="quick-move">\n<summary>Move…</summary>\n'
-                f'<form method="post" action="{move_url}" hx-post="{move_url}" hx-swap="none">'
-                '<input type="hidden" name="csrfmiddlewaretoken"'
-                f' value="{escape(csrf_token)}">\n'
-                f'<input type="hidden" name="version" value="{launch.version}">\n'
-                f'<input type="hidden" name="next" value="{escape(next_url)}">\n'
-                '<label>Date <input type="date" name="local_date"'
-                f' value="{launch.local_date.isoformat()}" required></label>\n'
-                '<label>Time <input type="time" name="local_time"'
-                f' value="{launch.local_time:%H:%M}" required></label>\n'
-                f'<span class="muted small">in {escape(launch.time_zone)}</span>\n'
-                '<button type="submit" class="small primary">Move</button>\n'
-                "</form>\n</details>"
-            )
+            parts.append(_move_box(item, launch, csrf_token, next_url, move_error, typed))
+    if move_error and launch is None:  # refused because it can no longer move at all
+        parts.append(f'<p class="form-error small" role="alert">{escape(move_error)}</p>')
+    if item.note:
+        parts.append(f'<p class="message success small" role="status">{escape(item.note)}</p>')
     if n:
         if long:
             parts.append(
@@ -111,6 +110,52 @@ def item_html(item: Item, *, long: bool = False, csrf_token: str = "", next_url:
             )
     parts.append("</li>\n")
     return "\n".join(parts)
+
+
+def _move_box(
+    item: Item,
+    launch: Launch,
+    csrf_token: str,
+    next_url: str,
+    error: str,
+    typed: Mapping[str, str] | None,
+) -> str:
+    """The agenda's Move box. It answers in place (htmx swaps the item for the server's
+    answer); without JavaScript it posts and comes back to `next_url`. Its ids let a
+    live refresh keep it open with what was typed (see synchrony.js)."""
+    box_url = escape(item.box_url)
+    box = f"move-{launch.pk}"
+    values = {
+        "local_date": launch.local_date.isoformat(),
+        "local_time": f"{launch.local_time:%H:%M}",
+        **(typed or {}),
+    }
+    invalid = f' aria-invalid="true" aria-describedby="{box}-error"' if error else ""
+    # After a refusal the box is swapped in anew: focus goes back to its first field.
+    first = f"{invalid} autofocus" if error else ""
+    return (
+        f'<details class="quick-move" id="{box}"{" open" if error else ""}>\n'
+        "<summary>Move…</summary>\n"
+        f'<form method="post" action="{box_url}" hx-post="{box_url}"'
+        ' hx-target="closest li" hx-swap="outerHTML">'
+        + (
+            f'<p class="form-error small" role="alert" id="{box}-error">{escape(error)}</p>\n'
+            if error
+            else ""
+        )
+        + '<input type="hidden" name="csrfmiddlewaretoken"'
+        f' value="{escape(csrf_token)}">\n'
+        f'<input type="hidden" name="version" value="{launch.version}">\n'
+        f'<input type="hidden" name="next" value="{escape(next_url)}">\n'
+        f'<label>Date <input type="date" id="{box}-date" name="local_date"'
+        f' value="{escape(values["local_date"])}" required{first}></label>\n'
+        f'<label>Time <input type="time" id="{box}-time" name="local_time"'
+        f' value="{escape(values["local_time"])}" required'
+        f"{invalid}></label>\n"
+        f'<span class="muted small">in {escape(launch.time_zone)}</span>\n'
+        '<button type="submit" class="small primary">Move</button>\n'
+        "</form>\n</details>"
+    )
 
 
 def _status_label(status: str) -> str:

@@ -61,7 +61,10 @@ class Item:
     conflict_count: int = 0
     launch: Launch | None = None
     movable: bool = False
-    move_url: str = ""
+    move_url: str = ""  # where a drag and drop posts (the launch's move)
+    box_url: str = ""  # where the agenda's Move box posts (calendars:move)
+    # A confirmation the item carries after the viewer moved it (see views.move_notes).
+    note: str = ""
     # (stable id, version) of the object behind a non-launch item, for feeds.
     ref: tuple[str, int] = ("", 1)
     # Start and end (aware) of a timed item that is not a launch: a stand-up's meeting.
@@ -226,6 +229,7 @@ def calendar_items(
         )
         no_conflicts = ConflictSummary()
         move_url = _url_format("launches:move", ANY_PK)
+        box_url = _url_format("calendars:move", ANY_PK)
         launch_url = _url_format("launches:detail", ANY_PK)
         totals: dict[dt.date, int] = {}
         for launch in fetched:
@@ -254,6 +258,7 @@ def calendar_items(
                     and not launch.is_final
                     and not project.is_closed,
                     move_url=move_url.format(launch.pk),
+                    box_url=box_url.format(launch.pk),
                 )
             )
         _count_hidden(hidden, totals, launches_per_day)

@@ -9,6 +9,7 @@ app_name = "calendars"
 TOKEN = r"(?P<token>[A-Za-z0-9_-]{43})"
 urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
+    path("calendar/launches/<int:launch_pk>/move/", views.quick_move, name="move"),
     path("calendar/filters/", views.saved_filters, name="filters"),
     path("calendar/filters/<int:filter_pk>/", views.saved_filter_detail, name="filter"),
     path(

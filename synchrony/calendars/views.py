@@ -4,6 +4,7 @@ import calendar as cal
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,14 +17,21 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from synchrony.accounts.http import AuthedRequest
+from synchrony.activity.forms import error_text
+from synchrony.activity.services import StaleEdit
 from synchrony.calendars import markup, services
 from synchrony.calendars.forms import VIEWS, CalendarForm, SaveFilterForm, ShareLinkForm
 from synchrony.calendars.ics import build_calendar
 from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.calendars.selectors import Filters, Item, calendar_items, filter_choices
+from synchrony.launches import services as launch_services
+from synchrony.launches.forms import MoveForm
+from synchrony.launches.selectors import get_launch_for_user
 from synchrony.projects.selectors import projects_for_user
 
 AGENDA_DAYS = 14
@@ -32,6 +40,8 @@ PER_DAY = {"month": 5, "week": 14}
 # The agenda lists every launch, milestone and stage deadline, and this many task deadlines
 # a day, then "+N more" (the agenda of task deadlines only, which lists them all).
 AGENDA_TASKS = 6
+# The session's {launch pk: [version, text]} of moves made from the agenda's Move box.
+MOVE_NOTES = "calendar_move_notes"
 
 
 def task_cap(view: str, filters: Filters) -> int | None:
@@ -135,6 +145,17 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         tasks_per_day=task_cap(view, filters),
         hidden=hidden,
     )
+    # A move's confirmation stays on the item through the refreshes that follow it (the
+    # mover's own, live ones) until the launch changes again or the page is loaded anew.
+    notes = request.session.get(MOVE_NOTES) if request.htmx else None
+    if not request.htmx:
+        request.session.pop(MOVE_NOTES, None)
+    if notes:
+        for item in items:
+            if item.launch is not None:
+                version, text = notes.get(str(item.launch.pk), (None, ""))
+                if version == item.launch.version:
+                    item.note = text
     query = request.GET.copy()
     links = {}
     for name, day in (("previous", previous), ("next", following), ("today", today)):
@@ -178,6 +199,81 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
     ctx["channel_checkboxes"] = markup.channel_checkboxes(choices["channels"], filters.channels)
     ctx["project_options"] = markup.options(choices["projects"], filters.projects)
     return render(request, "calendars/calendar.html", ctx)
+
+
+@require_POST
+def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
+    """The agenda's Move box: the launch form's service and checks, answered in place.
+
+    For htmx the answer is the item: after a refusal with its box still open, holding
+    what was typed and saying why (the page's message area is out of view); after a
+    move with a confirmation, which the calendar's refresh (triggered here, as the
+    launch may now be on another day) keeps showing. Without JavaScript: back to the
+    page it came from, with a message.
+    """
+    launch = get_launch_for_user(request.user, launch_pk, write=True)
+    form = MoveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Give the new date as YYYY-MM-DD and time as HH:MM.")
+        local = dt.datetime.combine(
+            form.cleaned_data["local_date"], form.cleaned_data["local_time"]
+        )
+        moved, conflicts = launch_services.launch_update(
+            actor=request.user,
+            launch=launch,
+            version=form.cleaned_data["version"],
+            changes={"local_go_live": local},
+        )
+    except (StaleEdit, ValidationError) as error:
+        refusal = f"“{launch}” not moved: {error_text(error)}"
+        if not request.htmx:
+            messages.error(request, refusal)
+            return _back(request, launch.get_absolute_url())
+        typed = {k: request.POST.get(k, "") for k in ("local_date", "local_time")}
+        # The item as it is now: after a stale refusal the box carries the current version,
+        # so moving again (having seen the launch's new time) can succeed.
+        return HttpResponse(_item_now(request, launch_pk, move_error=refusal, typed=typed))
+    text = f"“{moved}” moved to {moved.local_date:%-d %b} {moved.local_time:%H:%M}."
+    if not request.htmx:
+        messages.success(request, text)
+        for conflict in conflicts:
+            messages.warning(request, f"Conflict: {conflict.message}")
+        return _back(request, moved.get_absolute_url())
+    notes = request.session.get(MOVE_NOTES, {})
+    notes[str(moved.pk)] = [moved.version, text]
+    request.session[MOVE_NOTES] = notes
+    html = _item_now(request, launch_pk)
+    return trigger_client_event(HttpResponse(html), "calendar-changed")
+
+
+def _back(request: AuthedRequest, fallback: str) -> HttpResponse:
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    return redirect(back if back and safe else fallback)
+
+
+def _item_now(request: AuthedRequest, launch_pk: int, **box: Any) -> str:
+    """A launch's agenda item as it is in the database now, in the viewer's zone."""
+    launch = get_launch_for_user(request.user, launch_pk)
+    day = timezone.localtime(launch.go_live).date()
+    items = calendar_items(
+        request.user, day, day, Filters(projects=(launch.project_id,), kinds=("launch",))
+    )
+    item = next((i for i in items if i.launch is not None and i.launch.pk == launch.pk), None)
+    if item is None:  # deleted between the move and this read: say what happened anyway
+        error = box.get("move_error")
+        return f'<li class="cal-item" role="alert">{escape(error or str(launch))}</li>'
+    notes = request.session.get(MOVE_NOTES, {})
+    version, text = notes.get(str(launch.pk), (None, ""))
+    item.note = text if version == launch.version and not box else ""
+    return markup.item_html(
+        item,
+        long=True,
+        csrf_token=get_token(request),
+        next_url=request.POST.get("next", ""),
+        **box,
+    )
 
 
 def _filter_for_owner(user: Any, pk: int) -> SavedFilter:

@@ -376,10 +376,13 @@ def test_the_agenda_offers_a_keyboard_move_that_returns_only_on_site(cast, froze
         reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"}
     ).content.decode()
     assert "Move…" in agenda and 'name="local_time" value="09:00"' in agenda
-    url = reverse("launches:move", args=[launch.pk])
+    url = reverse("calendars:move", args=[launch.pk])
+    assert f'<form method="post" action="{url}"' in agenda  # it works without JavaScript
     data = {"version": 1, "local_date": "2026-03-21", "local_time": "09:00"}
     back = client.post(url, {**data, "next": "/calendar/?view=agenda"})
     assert back["Location"] == "/calendar/?view=agenda"
+    page = client.get(back["Location"]).content.decode()
+    assert "“Spring launch” moved to 21 Mar 09:00." in page
     evil = client.post(url, {**data, "version": 2, "next": "https://evil.example/"})
     assert evil["Location"] == launch.get_absolute_url()
     assert (
@@ -415,6 +418,87 @@ def test_a_busy_agenda_day_lists_six_task_deadlines_and_links_to_the_rest(cast, 
         reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-10", "kind": "task"}
     )
     assert only_tasks.content.decode().count("Chore ") == 8
+
+
+def agenda_item(page: str, name: str) -> str:
+    """The agenda's <li> of the item titled `name`."""
+    start = page.index(f">{name}<")
+    return page[page.rindex('<li class="cal-item', 0, start) : page.index("</li>", start)]
+
+
+@pytest.mark.parametrize(
+    ("local_date", "local_time", "why"),
+    [("2020-01-01", "09:00", "already passed"), ("2026-03-29", "02:30", "does not exist")],
+)
+def test_a_refused_agenda_move_keeps_its_box_open_with_the_typed_values_and_the_reason(
+    cast, frozen, local_date, local_time, why
+):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    client = client_for(cast.manager)
+    agenda = client.get(reverse("calendars:calendar"), {"view": "agenda", "date": "2026-03-15"})
+    box = agenda_item(agenda.content.decode(), "<time>09:00</time> Spring launch")
+    url = reverse("calendars:move", args=[launch.pk])
+    # The box answers in place: the server's answer replaces its item.
+    assert f'hx-post="{url}" hx-target="closest li" hx-swap="outerHTML"' in box
+    response = client.post(
+        url,
+        {"version": 1, "local_date": local_date, "local_time": local_time, "next": "/calendar/"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "HX-Trigger" not in response  # no refresh
+    item = response.content.decode()
+    assert item.startswith('<li class="cal-item') and f'id="move-{launch.pk}" open>' in item
+    alert = item.split('role="alert"', 1)[1].split("</p>", 1)[0]
+    assert "“Spring launch” not moved" in alert and why in alert
+    assert f'value="{local_date}"' in item and f'value="{local_time}"' in item
+    launch.refresh_from_db()
+    assert launch.version == 1 and launch.local_date == dt.date(2026, 3, 20)
+
+
+def test_a_stale_agenda_move_is_refused_in_its_box_which_then_carries_the_current_version(
+    cast, frozen
+):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    launches.launch_update(
+        actor=cast.manager,
+        launch=launch,
+        version=1,
+        changes={"local_go_live": dt.datetime(2026, 3, 21, 9, 0)},
+    )
+    client = client_for(cast.manager)
+    url = reverse("calendars:move", args=[launch.pk])
+    data = {"version": 1, "local_date": "2026-03-24", "local_time": "10:00"}
+    item = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="alert"' in item and "changed since you opened it" in item
+    assert 'name="version" value="2"' in item and 'value="2026-03-24"' in item
+    moved = client.post(url, {**data, "version": 2}, HTTP_HX_REQUEST="true")
+    assert "moved to 24 Mar 10:00" in moved.content.decode()
+
+
+def test_an_agenda_move_is_confirmed_on_the_item_through_the_calendars_refreshes(cast, frozen):
+    launch = plan(cast, "Spring launch", dt.datetime(2026, 3, 20, 9, 0))
+    client = client_for(cast.manager)
+    url = reverse("calendars:move", args=[launch.pk])
+    response = client.post(
+        url,
+        {"version": 1, "local_date": "2026-03-23", "local_time": "10:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    item = response.content.decode()
+    assert "<time>10:00</time> Spring launch" in item and "open>" not in item
+    note = '<p class="message success small" role="status">“Spring launch” moved to 23 Mar 10:00.'
+    assert note in item
+    # The launch may now be on another day: the calendar refreshes, and the moved item
+    # still says so there, until the page is loaded anew.
+    assert "calendar-changed" in response["HX-Trigger"]
+    agenda = {"view": "agenda", "date": "2026-03-15"}
+    refreshed = client.get(reverse("calendars:calendar"), agenda, HTTP_HX_REQUEST="true")
+    assert note in agenda_item(refreshed.content.decode(), "<time>10:00</time> Spring launch")
+    again = client.get(reverse("calendars:calendar"), agenda, HTTP_HX_REQUEST="true")
+    assert note in again.content.decode()
+    assert note not in client.get(reverse("calendars:calendar"), agenda).content.decode()
+    assert note not in client.get(reverse("calendars:calendar"), agenda).content.decode()
+    assert client_for(cast.viewer).post(url, {"version": 2}).status_code == 403
 
 
 def test_a_share_link_lasts_1_to_365_days_or_never_and_0_is_refused(cast, frozen):
@@ -455,12 +539,6 @@ def test_screen_readers_hear_a_launchs_status_by_its_label(cast, frozen):
         assert ", launch, partly_launched" not in body
 
 
-def agenda_item(page: str, name: str) -> str:
-    """The agenda's <li> of the item titled `name`."""
-    start = page.index(f">{name}<")
-    return page[page.rindex('<li class="cal-item', 0, start) : page.index("</li>", start)]
-
-
 def test_a_stage_deadline_names_its_project_once(cast, frozen):
     cast.project.planning_due = dt.date(2026, 3, 15)
     cast.project.save()
@@ -476,4 +554,3 @@ def test_a_stage_deadline_names_its_project_once(cast, frozen):
     )
     summaries = [e.summary.value for e in vobject.readOne(feed.content.decode()).vevent_list]
     assert summaries == ["Planning ends · Atlas launch"]
-
