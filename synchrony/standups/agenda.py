@@ -29,7 +29,7 @@ from synchrony.lib.text import sentences
 from synchrony.planning.models import Task, TaskStatus
 from synchrony.projects.models import Membership, Project
 from synchrony.standups.models import ActionItem, Meeting, MeetingStatus
-from synchrony.standups.schedule import next_occurrence, previous_occurrence
+from synchrony.standups.schedule import first_date, next_occurrence, previous_occurrence
 from synchrony.standups.selectors import scope_projects
 
 if TYPE_CHECKING:
@@ -94,10 +94,11 @@ def goals_below_trajectory(project_ids: Iterable[int], at: dt.datetime) -> dict[
 
 @dataclass(frozen=True)
 class Window:
-    since: dt.datetime  # the last stand-up
+    since: dt.datetime  # the last stand-up (for the first, one cadence before it)
     until: dt.datetime  # the next one
     meeting_date: dt.date
     next_date: dt.date
+    first: bool = False  # no stand-up of the series came before: `since` is no meeting
 
 
 def window(meeting: Meeting) -> Window:
@@ -113,13 +114,16 @@ def window(meeting: Meeting) -> Window:
         .order_by("-starts_at")
         .first()
     )
-    since = (
-        held.started_at
-        if held and held.started_at
-        else previous_occurrence(rule, meeting.starts_at).starts_at
-    )
+    first = False
+    if held and held.started_at:
+        since = held.started_at
+    else:
+        previous = previous_occurrence(rule, meeting.starts_at)
+        since = previous.starts_at
+        # By the schedule, before the series began: the agenda must not call it a stand-up.
+        first = previous.local_date < first_date(rule)
     following = next_occurrence(rule, meeting.starts_at)
-    return Window(since, following.starts_at, meeting.local_date, following.local_date)
+    return Window(since, following.starts_at, meeting.local_date, following.local_date, first)
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -386,6 +390,7 @@ def build(meeting: Meeting, *, now: dt.datetime, win: Window | None = None) -> d
         "format": FORMAT,
         "written_at": now.isoformat(),
         "since": win.since.isoformat(),
+        "first": win.first,
         "until": win.until.isoformat(),
         "meeting_date": win.meeting_date.isoformat(),
         "next_date": win.next_date.isoformat(),
