@@ -11,11 +11,22 @@ from synchrony.launches.forms import TimeInput
 from synchrony.lib.forms import form_field
 from synchrony.projects.models import Project, Role
 from synchrony.projects.selectors import projects_for_user
-from synchrony.standups.models import MeetingNote, NoteKind, StandupSeries
+from synchrony.standups.models import (
+    DURATION_MAX,
+    DURATION_MIN,
+    MeetingNote,
+    NoteKind,
+    StandupSeries,
+)
 
 
 class SeriesForm(VersionedModelForm):
     time_zone = forms.ChoiceField(label="Time zone", help_text="The zone the time is kept in.")
+    # The model's bounds, not the 0 a positive field's default form field would allow: one
+    # message for every value out of range, and the input's min and max say the same.
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)", min_value=DURATION_MIN, max_value=DURATION_MAX, initial=30
+    )
 
     class Meta:
         model = StandupSeries
@@ -101,7 +112,14 @@ class ActionItemForm(forms.Form):
     section = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
     item_key = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
     title = forms.CharField(label="Action item", max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose a manager or contributor of the project: viewers read "
+            "along and own no tasks."
+        },
+    )
     due_date = forms.DateField(label="Due", required=False, widget=DateInput)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
 

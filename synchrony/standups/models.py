@@ -36,6 +36,12 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+# How long a stand-up may be planned for: the one rule the form, the API and the services
+# share (the form's input shows it as its min and max).
+DURATION_MIN = 5
+DURATION_MAX = 240
+
+
 class StandupSeries(models.Model):
     """A recurring stand-up of one or more projects, or of a team."""
 
@@ -58,7 +64,7 @@ class StandupSeries(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(
         "duration (minutes)",
         default=30,
-        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        validators=[MinValueValidator(DURATION_MIN), MaxValueValidator(DURATION_MAX)],
     )
     starts_on = models.DateField(
         "first meeting on or after", help_text="Every-two-weeks series count from this date."

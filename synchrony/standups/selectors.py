@@ -20,7 +20,7 @@ from django.utils import timezone
 from synchrony.accounts.models import User
 from synchrony.planning.models import ASSIGNABLE_ROLES
 from synchrony.projects.models import Membership, Project, Role
-from synchrony.projects.selectors import projects_for_user
+from synchrony.projects.selectors import can_create_project, projects_for_user
 from synchrony.standups.models import (
     ActionItem,
     Meeting,
@@ -164,6 +164,31 @@ def eligible_people(projects: Any, team: Team | None) -> QuerySet[User]:
     if team is not None:
         members |= Q(teams=team)
     return User.objects.filter(members, is_active=True).distinct()
+
+
+def action_owners(series: StandupSeries, projects: Any) -> QuerySet[User]:
+    """Who can own an action item taken in `series`, on one of `projects`: their managers
+    and contributors, as the item becomes a task there and only they own tasks (viewers
+    read along). A team's stand-up without projects may leave the project out; then its
+    team's members, who see the stand-up, can own it too."""
+    owners = Q(memberships__project__in=list(projects), memberships__role__in=ASSIGNABLE_ROLES)
+    if series.team_id is not None and not series.projects.exists():
+        owners |= Q(teams=series.team_id)
+    return User.objects.filter(owners, is_active=True).distinct()
+
+
+def can_start_standup(user: User) -> bool:
+    """Whether `user` may start stand-ups at all (a project's also needs its managing, a
+    team's their being in the team). Sales and customer success read along (DESIGN:
+    read-only), which their roles say: someone who is a viewer wherever they have a role
+    attends the stand-ups others start. Marketing managers and admins always may, and so
+    does someone with no project role (a team's own member, nothing read-only about them)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser or can_create_project(user):
+        return True
+    roles = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    return roles != {Role.VIEWER}
 
 
 def can_see_series(user: User, series: StandupSeries) -> bool:

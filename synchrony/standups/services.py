@@ -55,6 +55,7 @@ from synchrony.standups.schedule import (
 )
 from synchrony.standups.selectors import (
     can_see_series,
+    can_start_standup,
     eligible_people,
     scope_projects,
     visible_project_ids,
@@ -152,9 +153,15 @@ def _check_series(
         and not projects
         and not actor.is_superuser
         and (existing is None or existing.team_id != team.pk)
-        and not actor.teams.filter(pk=team.pk).exists()
     ):
-        error("team", f"You are not in the team “{team}”.")
+        if not actor.teams.filter(pk=team.pk).exists():
+            error("team", f"You are not in the team “{team}”.")
+        elif not can_start_standup(actor):
+            error(
+                "team",
+                "You read along in your projects, so you cannot start a team's stand-up: "
+                "ask a manager or contributor to start it and invite you.",
+            )
     eligible = set(eligible_people(projects, team).values_list("pk", flat=True))
     if facilitator is not None and facilitator.pk not in eligible:
         error(
@@ -242,6 +249,11 @@ def series_update(
     )
     for name, value in changes.items():
         setattr(merged, name, value)
+    # The model's own rules for what changes (duration, time zone), as series_create's
+    # full_clean applies them, whichever way the change came in.
+    merged.clean_fields(
+        exclude=[f.name for f in StandupSeries._meta.concrete_fields if f.name not in changes]
+    )
     _check_series(
         actor=actor,
         projects=projects,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.handlers.asgi import ASGIRequest
 from django.core.paginator import Paginator
 from django.db import connection
@@ -54,6 +54,8 @@ from synchrony.standups.models import (
 )
 from synchrony.standups.schedule import occurrences
 from synchrony.standups.selectors import (
+    action_owners,
+    can_start_standup,
     eligible_people,
     get_action_item_for_user,
     get_meeting_for_user,
@@ -92,6 +94,7 @@ def series_index(request: AuthedRequest) -> HttpResponse:
         {
             "all_series": all_series,
             "show_archived": archived,
+            "can_create": can_start_standup(request.user),
             "lead_hours": services.agenda_lead().total_seconds() / 3600,
         },
     )
@@ -115,6 +118,9 @@ def _next(series: ListedSeries, now: dt.datetime) -> Any:
 
 @require_http_methods(["GET", "POST"])
 def series_create(request: AuthedRequest) -> HttpResponse:
+    if not can_start_standup(request.user):
+        # The service refuses them too; here they learn it before filling in the form.
+        raise PermissionDenied("Managers and contributors start stand-ups; you read along.")
     initial: dict[str, Any] = {"starts_on": timezone.localdate(), "facilitator": request.user.pk}
     project_pk = request.GET.get("project", "")
     if project_pk.isdigit():
@@ -500,7 +506,7 @@ def _action_choices(request: AuthedRequest, series: StandupSeries) -> tuple[Any,
     """Who can own an action item, and the projects (that the facilitator sees) it can go on."""
     visible = visible_project_ids(request.user, series)
     projects = [p for p in scope_projects(series).order_by("name") if p.pk in visible]
-    people = eligible_people(projects or series.projects.all(), series.team).order_by(
+    people = action_owners(series, projects or series.projects.all()).order_by(
         "first_name", "username"
     )
     return people, projects
