@@ -91,6 +91,24 @@ def project_window(project: Project, today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+def example_sample(project: Project, today: dt.date) -> dict[str, Any]:
+    """A sample this project would accept today, for the pages that show how to send
+    one: a day inside its measuring window (its last, the most recent it takes) and one
+    of its channels."""
+    first, last = project_window(project, today)
+    # A promotion that starts later has no window yet: its first day is the earliest taken.
+    day = last if first <= last else first
+    channel = project.channels.order_by("name").values_list("name", flat=True).first()
+    return {
+        "project": project.pk,
+        "channel": channel or "Newsletter",
+        "metric": "leads",
+        "date": day.isoformat(),
+        "value": 42,
+        "source": "crm",
+    }
+
+
 def metric_kinds(project_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     kinds: dict[int, dict[str, str]] = {pk: dict(BUILTIN_KINDS) for pk in project_ids}
     for project_id, key, kind in CustomMetric.objects.filter(project_id__in=kinds).values_list(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from html import escape
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -26,7 +28,7 @@ from synchrony.performance.forms import (
     TrackingForm,
     UploadForm,
 )
-from synchrony.performance.ingest import SamplesInvalid
+from synchrony.performance.ingest import SamplesInvalid, example_sample
 from synchrony.performance.models import (
     CustomMetric,
     ImportStatus,
@@ -192,6 +194,9 @@ def _data_page(
             "max_bytes": settings.METRICS_UPLOAD_MAX_BYTES,
             "currency": settings.CURRENCY,
             "api_url": request.build_absolute_uri(reverse("api:metric-samples")),
+            "api_example": json.dumps(
+                {"samples": [example_sample(project, timezone.localdate())]}, ensure_ascii=False
+            ),
         },
         status=status,
     )
@@ -303,8 +308,10 @@ def import_confirm(request: AuthedRequest, import_pk: int) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         if metric_import.status == ImportStatus.DONE:
+            rows = metric_import.rows
             messages.success(
-                request, f"Imported {metric_import.rows:,} figures from {metric_import.file_name}."
+                request,
+                f"Imported {rows:,} figure{pluralize(rows)} from {metric_import.file_name}.",
             )
         elif metric_import.status == ImportStatus.FAILED:
             messages.error(request, "Nothing was imported: " + metric_import.error)

@@ -28,3 +28,25 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def lag_side(lag_pct: Any) -> str:
+    """How far from the goal's line, named by its sign: lag_pct is positive behind the
+    line (in the goal's direction) and negative ahead of it; on the line, nothing to say."""
+    try:
+        lag = Decimal(str(lag_pct))
+    except InvalidOperation:
+        return ""
+    if lag > 0:
+        return "Behind the line"
+    if lag < 0:
+        return "Ahead of the line"
+    return ""
+
+
+@register.filter
+def unsigned(value: Any) -> str:
+    """A figure without its sign, for a label that already says which side it is on."""
+    text = str(value)
+    return text[1:] if text[:1] in "-+" else text
