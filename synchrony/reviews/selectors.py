@@ -537,6 +537,12 @@ def timeline_for(retro: Retrospective) -> list[TimelineEntry]:
     return entries
 
 
+# An activation that should have gone out and did not, or may not have.
+FAILED_STATES = frozenset(
+    {ActivationState.FAILED, ActivationState.UNKNOWN, ActivationState.OVERDUE}
+)
+
+
 @dataclass
 class Facts:
     budget: Any  # planning.selectors.BudgetSummary
@@ -548,7 +554,8 @@ class Facts:
     launches: list[Launch]
     failed_activations: int
     recovered_activations: int
-    activations: int
+    activations: int  # planned: one per channel of each launch, whatever became of it
+    sent_activations: int  # went out: delivered, or done by hand
 
 
 def facts_for(project: Project, launch: Launch | None = None) -> Facts:
@@ -569,9 +576,7 @@ def facts_for(project: Project, launch: Launch | None = None) -> Facts:
         la.channels_ok = len(ok)  # type: ignore[attr-defined]
         la.channels_total = len(sent)  # type: ignore[attr-defined]
         la.channels_failed = [  # type: ignore[attr-defined]
-            a.channel.name
-            for a in sent
-            if a.state in (ActivationState.FAILED, ActivationState.UNKNOWN, ActivationState.OVERDUE)
+            a.channel.name for a in sent if a.state in FAILED_STATES
         ]
         la.lateness = ms(la.lateness_ms)  # type: ignore[attr-defined]
         la.skew = ms(la.skew_ms)  # type: ignore[attr-defined]
@@ -584,9 +589,12 @@ def facts_for(project: Project, launch: Launch | None = None) -> Facts:
         signoffs_given=signoffs.filter(status="approved").count(),
         signoffs_total=signoffs.count(),
         launches=launches,
-        failed_activations=sum(1 for a in activations if a.state == ActivationState.FAILED),
+        # Failed as each launch's line counts it: refused, unknown (crashed mid-send) or
+        # overdue (by hand, never done); the planned ones that never went are not sends.
+        failed_activations=sum(1 for a in activations if a.state in FAILED_STATES),
         recovered_activations=sum(1 for a in activations if a.recovered),
         activations=len(activations),
+        sent_activations=sum(1 for a in activations if a.state in SUCCESS_STATES),
     )
 
 
