@@ -78,6 +78,7 @@ class Task(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     editable: bool  # set by the stage page for the viewing user
+    status_error: str  # set by the stage page after a refused status change
 
     class Meta:
         ordering = ["due_date", "id"]

@@ -49,6 +49,23 @@ def _check_dependencies(task: Task, depends_on: Iterable[Task]) -> list[Task]:
     return deps
 
 
+def _check_done_after_dependencies(title: str, depends_on: Iterable[Task]) -> None:
+    """A task is done only after the tasks it depends on ("Tasks that must be done first").
+
+    Read from the database, not from the objects given: a dependency may have been
+    reopened since the caller loaded it.
+    """
+    unfinished = list(
+        Task.objects.filter(pk__in=[d.pk for d in depends_on])
+        .exclude(status=TaskStatus.DONE)
+        .order_by("due_date", "id")
+        .values_list("title", flat=True)
+    )
+    if unfinished:
+        names = ", ".join(f"“{title}”" for title in unfinished)
+        raise ValidationError({"status": f"“{title}” waits for {names}: finish those first."})
+
+
 def _check_people(project: Project, fields: dict[str, Any], current: Any = None) -> None:
     """People given work must be able to do it; people already holding it stay."""
     for name in PERSON_FIELDS:
@@ -80,6 +97,8 @@ def task_create(
         task.completed_at = timezone.now()
     task.full_clean()
     deps = list(depends_on)
+    if task.status == TaskStatus.DONE:
+        _check_done_after_dependencies(task.title, deps)
     with transaction.atomic():
         task.save()
         if deps:
@@ -99,15 +118,27 @@ def task_update(
     depends_on: Iterable[Task] | None = None,
 ) -> Task:
     changes = dict(changes)
-    _check_people(task.project, changes, task)
-    status = changes.get("status", task.status)
-    if status != TaskStatus.BLOCKED:
-        changes["blocked_reason"] = ""
-    if "status" in changes and status != task.status:
-        changes["completed_at"] = timezone.now() if status == TaskStatus.DONE else None
     with transaction.atomic():
+        # Compare with the stored row, not `task`: a bound ModelForm has already written
+        # its values onto the instance, which would hide a change of status or owner.
+        stored = Task.objects.select_for_update().get(pk=task.pk)
+        _check_people(task.project, changes, stored)
+        status = changes.get("status", stored.status)
+        if status != TaskStatus.BLOCKED:
+            changes["blocked_reason"] = ""
+        if status != stored.status:
+            changes["completed_at"] = timezone.now() if status == TaskStatus.DONE else None
         deps = _check_dependencies(task, depends_on) if depends_on is not None else None
-        previous_owner = task.owner_id
+        if status == TaskStatus.DONE and stored.version == version:
+            title = changes.get("title", stored.title)
+            current = list(stored.depends_on.all())
+            if status != stored.status:
+                _check_done_after_dependencies(title, current if deps is None else deps)
+            elif deps is not None:
+                # Already done: only a newly added dependency must be done too, so a
+                # dependency reopened later does not make the done task uneditable.
+                _check_done_after_dependencies(title, [d for d in deps if d not in current])
+        previous_owner = stored.owner_id
         updated, diff = update_versioned(
             actor=actor,
             project=task.project,

@@ -29,7 +29,7 @@ from synchrony.planning.selectors import (
 )
 from synchrony.projects.models import Stage
 from synchrony.projects.selectors import Need, get_project_for_user
-from synchrony.projects.views import edit_row, inline_create, render_section
+from synchrony.projects.views import edit_row, inline_create, render_section, render_stage
 
 
 @require_POST
@@ -75,9 +75,10 @@ def task_edit(request: AuthedRequest, task_pk: int) -> HttpResponse:
 
 @require_POST
 def task_status(request: AuthedRequest, task_pk: int) -> HttpResponse:
-    """The quick status change from a task row."""
+    """The quick status change from a task row; a refusal is shown in that row."""
     task = get_task_for_user(request.user, task_pk, write=True)
     form = TaskStatusForm(request.POST)
+    problem = ""
     if form.is_valid():
         try:
             services.task_update(
@@ -90,13 +91,16 @@ def task_status(request: AuthedRequest, task_pk: int) -> HttpResponse:
                 },
             )
         except StaleEdit as error:
-            messages.error(request, error.message)
+            problem = error.message
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            problem = " ".join(error.messages)
     else:
-        messages.error(request, "Choose a valid status.")
+        problem = "Choose a valid status."
+    errors = {task.pk: problem} if problem else {}
     if request.htmx:
-        return render_section(request, task.project, "tasks", task.stage)
+        return render_section(request, task.project, "tasks", task.stage, status_errors=errors)
+    if problem:
+        return render_stage(request, task.project, task.stage, status=422, status_errors=errors)
     return redirect("projects:stage", pk=task.project.pk, stage=task.stage)
 
 

@@ -131,8 +131,11 @@ def section_context(
         )
     elif section == "tasks":
         tasks = list(planning.project_tasks(project).filter(stage=stage))
+        # A refused quick status change is explained in its task's row.
+        status_errors = forms.get("status_errors") or {}
         for t in tasks:
             t.editable = planning.can_edit_task(user, t)
+            t.status_error = status_errors.get(t.pk, "")
         ctx["tasks"] = tasks
         ctx["task_form"] = forms.get("task_form") or (
             TaskForm(project=project, initial={"stage": stage}) if contribute else None
