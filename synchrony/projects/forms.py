@@ -98,6 +98,7 @@ class InputRequestForm(forms.ModelForm):
 
 class AnswerForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # No default: a sign-off is a decision, never what a hurried click leaves selected.
     decision = forms.ChoiceField(widget=forms.RadioSelect)
     response = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
@@ -105,15 +106,17 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, request: InputRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        decision = form_field(self, "decision", forms.ChoiceField)
         if request.kind == RequestKind.SIGNOFF:
-            choices = [
+            decision.choices = [
                 (RequestStatus.APPROVED, "Sign off"),
                 (RequestStatus.CHANGES_REQUESTED, "Request changes"),
             ]
+            decision.error_messages["required"] = "Choose sign off or request changes."
         else:
-            choices = [(RequestStatus.ANSWERED, "Answer")]
-        form_field(self, "decision", forms.ChoiceField).choices = choices
-        self.initial.setdefault("decision", choices[0][0])
+            # Input has one way to answer: nothing to decide, so it stays chosen.
+            decision.choices = [(RequestStatus.ANSWERED, "Answer")]
+            self.initial.setdefault("decision", RequestStatus.ANSWERED)
         self.initial.setdefault("version", request.version)
 
 

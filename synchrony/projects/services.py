@@ -147,9 +147,16 @@ def project_move(
         if not forward and not reason:
             raise ValidationError({"reason": "Say why the project goes back a stage."})
         if missing and not override:
+            # The reason may already be written; what is missing then is the deliberate tick.
             raise ValidationError(
-                "Exit criteria not met: " + "; ".join(missing) + ". A manager may advance "
-                "anyway with a written reason."
+                "Exit criteria not met: "
+                + "; ".join(missing)
+                + (
+                    ". To advance anyway, tick “Advance although exit criteria are missing”."
+                    if reason
+                    else ". A manager may advance anyway: write the reason and tick “Advance "
+                    "although exit criteria are missing”."
+                )
             )
         if missing and not reason:
             raise ValidationError({"reason": "Say why the project advances without its criteria."})
