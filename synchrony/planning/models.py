@@ -204,6 +204,14 @@ class ContentItem(models.Model):
         return reverse("planning:content", args=[self.pk])
 
     @property
+    def is_overdue(self) -> bool:
+        return (
+            self.due_date is not None
+            and self.status != ContentStatus.APPROVED
+            and self.due_date < timezone.localdate()
+        )
+
+    @property
     def can_submit(self) -> bool:
         return self.status in (ContentStatus.DRAFT, ContentStatus.CHANGES_REQUESTED)
 

@@ -153,13 +153,18 @@ class MyWork:
 
 
 def my_work(user: User, *, days: int = 7) -> MyWork:
-    """What the user owns that needs them: overdue, due within `days`, blocked, to review."""
+    """What the user owns that needs them: overdue, due within `days`, blocked, to review.
+
+    Blocked tasks are a group of their own whatever their date; "due soon" holds only
+    what falls due within `days`, blocked or not.
+    """
     today = timezone.localdate()
+    horizon = today + dt.timedelta(days=days)
     visible = projects_for_user(user).exclude(stage=Stage.CLOSED)
     tasks = list(
         Task.objects.filter(owner=user, project__in=visible)
         .exclude(status=TaskStatus.DONE)
-        .filter(Q(due_date__lte=today + dt.timedelta(days=days)) | Q(status=TaskStatus.BLOCKED))
+        .filter(Q(due_date__lte=horizon) | Q(status=TaskStatus.BLOCKED))
         .select_related("project")
         .order_by("due_date", "id")
     )
@@ -178,7 +183,7 @@ def my_work(user: User, *, days: int = 7) -> MyWork:
     )
     return MyWork(
         overdue=[t for t in tasks if t.due_date and t.due_date < today],
-        due_soon=[t for t in tasks if t.due_date and t.due_date >= today],
+        due_soon=[t for t in tasks if t.due_date and today <= t.due_date <= horizon],
         blocked=[t for t in tasks if t.status == TaskStatus.BLOCKED],
         content=content,
         to_review=to_review,

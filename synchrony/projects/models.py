@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Stage(models.TextChoices):
@@ -286,6 +287,10 @@ class InputRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == RequestStatus.PENDING
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
 
     @property
     def blocks_development(self) -> bool:
