@@ -259,8 +259,12 @@ def test_a_viewer_reads_every_project_page(cast):
     client = client_for(cast.viewer)
     for name, url in walked_urls(cast):
         response = client.get(url)
-        # Starting a project is for marketing managers (tests/projects covers it).
-        editing = name.endswith(("-edit", ":edit")) or name == "projects:create"
+        # Starting a project is for marketing managers (tests/projects covers it); starting a
+        # stand-up is not for someone who only reads (tests/standups covers it).
+        editing = name.endswith(("-edit", ":edit")) or name in (
+            "projects:create",
+            "standups:create",
+        )
         # 204: the live stream declines the test client (WSGI); it is tested on its own.
         expected = (403,) if editing else (404, 405) if name in OWNED else (200, 204, 405)
         assert response.status_code in expected, (name, url, response.status_code)
