@@ -323,6 +323,9 @@ def test_a_share_link_shows_the_calendar_read_only_until_revoked(cast, frozen):
     assert shared.status_code == 200
     body = shared.content.decode()
     assert "Spring launch" in body and "draggable" not in body and "/projects/" not in body
+    zone = cast.manager.time_zone
+    assert zone != "UTC" and f"times in {zone}" in body  # one zone, at the top and the foot
+    assert f"times shown in {zone}, the zone of whoever shared it" in body
     link = ShareLink.objects.get()
     client.post(reverse("calendars:share-revoke", args=[link.pk]))
     gone = anonymous.get(url)
