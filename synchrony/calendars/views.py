@@ -29,9 +29,8 @@ from synchrony.calendars.forms import VIEWS, CalendarForm, SaveFilterForm, Share
 from synchrony.calendars.ics import build_calendar
 from synchrony.calendars.models import FeedToken, SavedFilter, ShareLink
 from synchrony.calendars.selectors import Filters, Item, calendar_items, filter_choices
-from synchrony.launches import services as launch_services
-from synchrony.launches.forms import MoveForm
 from synchrony.launches.selectors import get_launch_for_user
+from synchrony.launches.views import move_as_posted
 from synchrony.projects.selectors import projects_for_user
 
 AGENDA_DAYS = 14
@@ -212,19 +211,8 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     page it came from, with a message.
     """
     launch = get_launch_for_user(request.user, launch_pk, write=True)
-    form = MoveForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError("Give the new date as YYYY-MM-DD and time as HH:MM.")
-        local = dt.datetime.combine(
-            form.cleaned_data["local_date"], form.cleaned_data["local_time"]
-        )
-        moved, conflicts = launch_services.launch_update(
-            actor=request.user,
-            launch=launch,
-            version=form.cleaned_data["version"],
-            changes={"local_go_live": local},
-        )
+        moved, conflicts = move_as_posted(request, launch)
     except (StaleEdit, ValidationError) as error:
         refusal = f"“{launch}” not moved: {error_text(error)}"
         if not request.htmx:

@@ -25,7 +25,7 @@ from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
 from synchrony.launches import health, services
 from synchrony.launches.adapters import adapter_for
-from synchrony.launches.conflicts import conflicts_for
+from synchrony.launches.conflicts import Conflict, conflicts_for
 from synchrony.launches.forms import (
     ActivationForm,
     AddChannelForm,
@@ -381,23 +381,27 @@ def launch_edit(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     )
 
 
+def move_as_posted(request: AuthedRequest, launch: Launch) -> tuple[Launch, list[Conflict]]:
+    """A quick move's form (the calendar's drag and drop, the agenda's Move box) through the
+    launch form's service and checks; raises StaleEdit or ValidationError."""
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError("Give the new date as YYYY-MM-DD and time as HH:MM.")
+    local = dt.datetime.combine(form.cleaned_data["local_date"], form.cleaned_data["local_time"])
+    return services.launch_update(
+        actor=request.user,
+        launch=launch,
+        version=form.cleaned_data["version"],
+        changes={"local_go_live": local},
+    )
+
+
 @require_POST
 def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
-    """The calendar's quick move (popover or drag and drop): same service, same checks."""
+    """The calendar's drag and drop: the page's messages say what happened (as a toast)."""
     launch = get_launch_for_user(request.user, launch_pk, write=True)
-    form = MoveForm(request.POST)
     try:
-        if not form.is_valid():
-            raise ValidationError("Give the new date as YYYY-MM-DD and time as HH:MM.")
-        local = dt.datetime.combine(
-            form.cleaned_data["local_date"], form.cleaned_data["local_time"]
-        )
-        moved, conflicts = services.launch_update(
-            actor=request.user,
-            launch=launch,
-            version=form.cleaned_data["version"],
-            changes={"local_go_live": local},
-        )
+        moved, conflicts = move_as_posted(request, launch)
     except (StaleEdit, ValidationError) as error:
         messages.error(request, f"“{launch}” not moved: {error_text(error)}")
     else:
