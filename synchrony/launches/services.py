@@ -36,12 +36,12 @@ from synchrony.launches.models import (
 from synchrony.launches.selectors import launchable_channels
 from synchrony.lib.text import sentences
 from synchrony.lib.wall_time import NonexistentTime, resolve
+from synchrony.projects.models import Project
 from synchrony.webhooks.events import emit, launch_event
 
 if TYPE_CHECKING:
     from synchrony.accounts.models import User
     from synchrony.launches.engine import Problem
-    from synchrony.projects.models import Project
 
 
 def _moment(local_go_live: dt.datetime, time_zone: str) -> tuple[dt.datetime, str]:
@@ -57,7 +57,10 @@ def _moment(local_go_live: dt.datetime, time_zone: str) -> tuple[dt.datetime, st
 
 def _check_channels(channels: Iterable[Channel], *, project: Project, field: str) -> None:
     """Refuse a channel a launch of `project` may not go out on (selectors.
-    launchable_channels): the form offers only those, and the API agrees with it."""
+    launchable_channels), by name: the form offers only those. Called in a transaction, it
+    locks the project, as a change of the project's channels does (projects.services), so
+    no channel leaves the project while a launch is put on it."""
+    Project.objects.select_for_update().filter(pk=project.pk).exists()
     wanted = {c.pk: c for c in channels}
     allowed = launchable_channels(project).filter(pk__in=wanted).values_list("pk", flat=True)
     refused = [c for pk, c in wanted.items() if pk not in set(allowed)]
@@ -96,7 +99,6 @@ def launch_create(
 ) -> tuple[Launch, list[Conflict]]:
     go_live, _ = _moment(local_go_live, time_zone)
     channels = list(channels)
-    _check_channels(channels, project=project, field="channels")
     launch = Launch(
         project=project,
         name=name,
@@ -110,6 +112,7 @@ def launch_create(
     )
     launch.full_clean()
     with transaction.atomic():
+        _check_channels(channels, project=project, field="channels")
         launch.save()
         Activation.objects.bulk_create([Activation(launch=launch, channel=c) for c in channels])
         conflicts = _check_conflicts(launch)

@@ -71,11 +71,15 @@ class ProjectSerializer(ResourceSerializer):
         required=False,
         help_text="A manager of the project (make them one first).",
     )
+    # Any channel's id is read; the service refuses, by name, a switched-off one the project
+    # does not have yet and one an upcoming launch still uses.
     channels = RelatedId(
-        queryset=Channel.objects.filter(is_active=True),
+        queryset=Channel.objects.all(),
         many=True,
         required=False,
-        help_text="Ids of active channels the project promotes on.",
+        help_text="Ids of the channels the project promotes on (its launches go out on "
+        "these): one it takes on must be switched on, one it has may stay after being "
+        "switched off, one an upcoming launch uses cannot leave.",
     )
     your_role = serializers.ChoiceField(
         source="user_role",

@@ -55,6 +55,8 @@ def project_create(
         raise PermissionDenied(NOT_A_PROJECT_STARTER)
     project = Project(name=name, owner=actor, **fields)
     project.full_clean()
+    channels = list(channels)
+    _check_channels(project, channels)
     with transaction.atomic():
         project.save()
         project.channels.set(channels)
@@ -79,8 +81,11 @@ def project_update(
         raise ValidationError({"owner": f"{owner} must be a manager of the project first."})
     with transaction.atomic():
         if channels is not None:
+            # Under the project's lock: a launch being put on a channel (launches.services)
+            # takes it too, so the channel cannot leave the project meanwhile.
+            Project.objects.select_for_update().filter(pk=project.pk).exists()
             channels = list(channels)
-            _refuse_dropping_launch_channels(project, channels)
+            _check_channels(project, channels)
         updated, diff = update_versioned(
             actor=actor,
             project=project,
@@ -94,11 +99,25 @@ def project_update(
     return updated
 
 
-def _refuse_dropping_launch_channels(project: Project, channels: Iterable[Channel]) -> None:
-    """A launch goes out on its project's channels (launches.selectors.launchable_channels):
-    a channel stays while a launch still to go out uses it. Finished launches keep theirs."""
+def _check_channels(project: Project, channels: list[Channel]) -> None:
+    """The project's channels, as chosen: one it takes on must be switched on (one it has may
+    stay after being switched off), and one it drops must not be on a launch still to go out
+    (launches go out on their project's channels: launches.selectors.launchable_channels).
+    Finished launches keep theirs."""
     from synchrony.launches.models import FINAL_STATUSES, Activation
 
+    had = set(project.channels.values_list("pk", flat=True)) if project.pk else set()
+    switched_off = [c for c in channels if c.pk not in had and not c.is_active]
+    if switched_off:
+        raise ValidationError(
+            {
+                "channels": [
+                    f"{c} is switched off: a project cannot take it on." for c in switched_off
+                ]
+            }
+        )
+    if not project.pk:
+        return
     in_use = (
         Activation.objects.filter(launch__project=project)
         .exclude(channel__in=[c.pk for c in channels])

@@ -6,18 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from synchrony.activity.models import ActivityEvent, Notification
 from synchrony.launches.models import Milestone
 from synchrony.planning.models import BudgetLine, ContentItem, Task
+from synchrony.projects import services as projects
 from synchrony.projects.models import Goal, Membership, Project, Role, Stage, StageTransition
 from tests.api.conftest import assert_error
 from tests.factories import (
+    ActivationFactory,
     BudgetLineFactory,
     ChannelFactory,
     ContentItemFactory,
     GoalFactory,
+    LaunchFactory,
     ProjectFactory,
     TaskFactory,
     let_start_projects,
@@ -444,3 +449,26 @@ def test_content_and_budget_lines_list_by_filter(cast, api):
     BudgetLineFactory(project=cast.project, category="design")
     rows = api.viewer.get("/api/v1/budget-lines/", {"category": "design"}).json()["results"]
     assert [r["category"] for r in rows] == ["design"]
+
+
+def test_a_switched_off_channel_may_stay_with_a_project_but_not_join_one(cast, api):
+    project = cast.project
+    email = ChannelFactory(name="Email", projects=[project])
+    fax = ChannelFactory(name="Fax", projects=[project])
+    ActivationFactory(launch=LaunchFactory(project=project), channel=fax)
+    fax.is_active = False
+    fax.save()
+    telex = ChannelFactory(name="Telex", is_active=False)
+    url = f"/api/v1/projects/{project.pk}/"
+
+    kept = api.manager.patch(url, {"channels": [email.pk, fax.pk]}, if_match=1)
+    assert kept.status_code == 200, kept.json()
+    version = int(kept["ETag"].strip('"'))
+    refused = api.manager.patch(url, {"channels": [email.pk, fax.pk, telex.pk]}, if_match=version)
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "channels": ["Telex is switched off: a project cannot take it on."]
+    }
+    with pytest.raises(ValidationError, match="Telex is switched off"):
+        projects.project_create(actor=cast.manager, name="New", channels=[telex])
+    assert set(project.channels.all()) == {email, fax}
