@@ -85,8 +85,6 @@ def item_html(
             parts.append(_move_box(item, launch, csrf_token, next_url, move_error, typed))
     if move_error and launch is None:  # refused because it can no longer move at all
         parts.append(f'<p class="form-error small" role="alert">{escape(move_error)}</p>')
-    if item.note:
-        parts.append(f'<p class="message success small" role="status">{escape(item.note)}</p>')
     if n:
         if long:
             parts.append(

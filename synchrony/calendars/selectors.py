@@ -63,8 +63,6 @@ class Item:
     movable: bool = False
     move_url: str = ""  # where a drag and drop posts (the launch's move)
     box_url: str = ""  # where the agenda's Move box posts (calendars:move)
-    # A confirmation the item carries after the viewer moved it (see views.move_notes).
-    note: str = ""
     # (stable id, version) of the object behind a non-launch item, for feeds.
     ref: tuple[str, int] = ("", 1)
     # Start and end (aware) of a timed item that is not a launch: a stand-up's meeting.

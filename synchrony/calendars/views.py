@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,7 +41,6 @@ PER_DAY = {"month": 5, "week": 14}
 # a day, then "+N more" (the agenda of task deadlines only, which lists them all).
 AGENDA_TASKS = 6
 # The session's {launch pk: [version, text]} of moves made from the agenda's Move box.
-MOVE_NOTES = "calendar_move_notes"
 
 
 def task_cap(view: str, filters: Filters) -> int | None:
@@ -144,17 +144,6 @@ def calendar_view(request: AuthedRequest) -> HttpResponse:
         tasks_per_day=task_cap(view, filters),
         hidden=hidden,
     )
-    # A move's confirmation stays on the item through the refreshes that follow it (the
-    # mover's own, live ones) until the launch changes again or the page is loaded anew.
-    notes = request.session.get(MOVE_NOTES) if request.htmx else None
-    if not request.htmx:
-        request.session.pop(MOVE_NOTES, None)
-    if notes:
-        for item in items:
-            if item.launch is not None:
-                version, text = notes.get(str(item.launch.pk), (None, ""))
-                if version == item.launch.version:
-                    item.note = text
     query = request.GET.copy()
     links = {}
     for name, day in (("previous", previous), ("next", following), ("today", today)):
@@ -205,10 +194,10 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
     """The agenda's Move box: the launch form's service and checks, answered in place.
 
     For htmx the answer is the item: after a refusal with its box still open, holding
-    what was typed and saying why (the page's message area is out of view); after a
-    move with a confirmation, which the calendar's refresh (triggered here, as the
-    launch may now be on another day) keeps showing. Without JavaScript: back to the
-    page it came from, with a message.
+    what was typed and saying why, in place; after a move as it is now, with the page's
+    messages (a toast, in view) saying so and the calendar refreshed, as the launch may
+    now be on another day. Without JavaScript: back to the page it came from, with a
+    message.
     """
     launch = get_launch_for_user(request.user, launch_pk, write=True)
     try:
@@ -228,10 +217,14 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         for conflict in conflicts:
             messages.warning(request, f"Conflict: {conflict.message}")
         return _back(request, moved.get_absolute_url())
-    notes = request.session.get(MOVE_NOTES, {})
-    notes[str(moved.pk)] = [moved.version, text]
-    request.session[MOVE_NOTES] = notes
-    html = _item_now(request, launch_pk)
+    # The launch may now be on another day: the calendar refreshes, and the page's messages
+    # (a toast, in view) say where it went.
+    messages.success(request, text)
+    for conflict in conflicts:
+        messages.warning(request, f"Conflict: {conflict.message}")
+    html = _item_now(request, launch_pk) + render_to_string(
+        "includes/messages.html", {"oob": True}, request
+    )
     return trigger_client_event(HttpResponse(html), "calendar-changed")
 
 
@@ -249,12 +242,9 @@ def _item_now(request: AuthedRequest, launch_pk: int, **box: Any) -> str:
         request.user, day, day, Filters(projects=(launch.project_id,), kinds=("launch",))
     )
     item = next((i for i in items if i.launch is not None and i.launch.pk == launch.pk), None)
-    if item is None:  # deleted between the move and this read: say what happened anyway
+    if item is None:  # not listed (no longer in the viewer's calendar): say what happened
         error = box.get("move_error")
         return f'<li class="cal-item" role="alert">{escape(error or str(launch))}</li>'
-    notes = request.session.get(MOVE_NOTES, {})
-    version, text = notes.get(str(launch.pk), (None, ""))
-    item.note = text if version == launch.version and not box else ""
     return markup.item_html(
         item,
         long=True,
