@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from redis.exceptions import RedisError
 
 from synchrony.accounts.http import AuthedRequest, see_other, show_once, take_shown_once
 from synchrony.api import services
@@ -19,18 +21,28 @@ NEW_TOKEN = "api-token"
 def tokens(request: AuthedRequest) -> HttpResponse:
     """The user's own API tokens; a new one is shown once.
 
-    Creating redirects (303) to this page, which shows the token from the session and
-    drops it there: reloading neither makes a second token nor shows this one again.
+    Creating redirects (303) to this page, which shows the token kept for it (in Redis,
+    accounts.http.show_once) and forgets it: reloading neither makes a second token nor
+    shows this one again. A token that could not be kept to be shown is not made.
     """
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        api_token, token = services.token_create(
-            actor=request.user,
-            name=form.cleaned_data["name"],
-            read_only=form.cleaned_data["read_only"],
-        )
-        show_once(request, NEW_TOKEN, {"pk": api_token.pk, "token": token})
-        return see_other("api:tokens")
+        try:
+            with transaction.atomic():
+                api_token, token = services.token_create(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    read_only=form.cleaned_data["read_only"],
+                )
+                show_once(request, NEW_TOKEN, {"pk": api_token.pk, "token": token})
+        except RedisError:
+            form.add_error(
+                None,
+                "No token was made: Redis, where it waits to be shown, "
+                "did not answer. Try again in a moment.",
+            )
+        else:
+            return see_other("api:tokens")
     mine = ApiToken.objects.filter(user=request.user)
     new_token, new = "", None
     if request.method == "GET" and (kept := take_shown_once(request, NEW_TOKEN)):

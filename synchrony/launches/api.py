@@ -393,8 +393,8 @@ class LaunchSerializer(ResourceSerializer):
 
 class LaunchCreateSerializer(LaunchSerializer):
     project = ProjectId()
-    # Any channel's id is read; the service refuses one a launch may not go out on
-    # (selectors.launchable_channels), by name, as the form does.
+    # Any channel's id is read; the service refuses, by name, one a launch may not go out
+    # on (selectors.launchable_channels: the ones the form offers).
     channels = RelatedId(
         queryset=Channel.objects.all(),
         many=True,

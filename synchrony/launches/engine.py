@@ -789,6 +789,8 @@ def manual_step_done(*, activation: Activation, actor: User) -> bool:
         if not taken:
             return False
         if activation.manual_task_id:
+            # The send happened: its task is done, even if someone made it depend on
+            # others since (planning.services refuses that only when a person sets it).
             Task.objects.filter(pk=activation.manual_task_id).exclude(
                 status=TaskStatus.DONE
             ).update(status=TaskStatus.DONE, completed_at=now, version=F("version") + 1)

@@ -61,8 +61,8 @@ class LaunchForm(VersionedModelForm):
             channels.help_text = (
                 "The project's channels that are switched on; others are added in Edit project."
                 if channels.queryset.exists()
-                else "This project has no channels yet: choose them in Edit project, then "
-                "plan the launch on them (or plan it now and add them on its page)."
+                else "This project has no channels switched on: choose them in Edit project, "
+                "then plan the launch on them (or plan it now and add them on its page then)."
             )
             del self.fields["version"]
             self.initial.setdefault("time_zone", zone)

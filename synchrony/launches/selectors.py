@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 def launchable_channels(project: Project) -> QuerySet[Channel]:
     """The channels a launch of `project` may go out on: the project's own, chosen in
-    Development (its metrics are taken for those alone), that are switched on. The one rule
-    the launch form, the launch page's "Add a channel" and the API offer as choices, and
-    the services (launch_create, activation_set) hold."""
+    Development (its metrics are taken for those alone), that are switched on. The launch
+    form and the launch page's "Add a channel" offer these; the services (launch_create,
+    activation_set) refuse any other, by name, for the pages and the API alike."""
     return project.channels.filter(is_active=True)
 
 

@@ -91,19 +91,19 @@ def project_window(project: Project, today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def example_sample(project: Project, today: dt.date) -> dict[str, Any]:
+def example_sample(project: Project, today: dt.date) -> dict[str, Any] | None:
     """A sample this project would accept today, for the pages that show how to send
     one: a day inside its measuring window (its last, the most recent it takes) and one
-    of its channels."""
+    of its channels; None while it has no channel or its promotion has not begun."""
     first, last = project_window(project, today)
-    # A promotion that starts later has no window yet: its first day is the earliest taken.
-    day = last if first <= last else first
     channel = project.channels.order_by("name").values_list("name", flat=True).first()
+    if first > last or channel is None:
+        return None
     return {
         "project": project.pk,
-        "channel": channel or "Newsletter",
+        "channel": channel,
         "metric": "leads",
-        "date": day.isoformat(),
+        "date": last.isoformat(),
         "value": 42,
         "source": "crm",
     }

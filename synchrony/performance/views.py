@@ -194,9 +194,9 @@ def _data_page(
             "max_bytes": settings.METRICS_UPLOAD_MAX_BYTES,
             "currency": settings.CURRENCY,
             "api_url": request.build_absolute_uri(reverse("api:metric-samples")),
-            "api_example": json.dumps(
-                {"samples": [example_sample(project, timezone.localdate())]}, ensure_ascii=False
-            ),
+            "api_example": json.dumps({"samples": [example]}, ensure_ascii=False)
+            if (example := example_sample(project, timezone.localdate()))
+            else "",
         },
         status=status,
     )

@@ -97,6 +97,8 @@ def task_create(
         task.completed_at = timezone.now()
     task.full_clean()
     deps = list(depends_on)
+    if any(d.project_id != project.pk for d in deps):  # before "waits for", which names them
+        raise ValidationError({"depends_on": "A task can only depend on tasks of its project."})
     if task.status == TaskStatus.DONE:
         _check_done_after_dependencies(task.title, deps)
     with transaction.atomic():

@@ -141,3 +141,19 @@ def test_revoked_read_only_and_missing_tokens_cannot_write(cast, perf):
     client_for(cast.manager).post(reverse("api:token-revoke", args=[api_token.pk]))
     assert post(token, batch(perf)).status_code == 401
     assert not MetricSample.objects.exists()
+
+
+def test_no_token_is_made_when_it_cannot_be_kept_to_be_shown(cast, settings):
+    client = client_for(cast.manager)
+    client.get(reverse("api:tokens"))
+    # A real Redis client, at an address where nothing answers.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        }
+    }
+    response = client.post(reverse("api:tokens"), {"name": "Ads importer"})
+    assert response.status_code == 422
+    assert "No token was made" in response.content.decode()
+    assert not ApiToken.objects.exists()

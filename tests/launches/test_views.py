@@ -344,7 +344,8 @@ def test_cancelling_while_firing_stops_what_has_not_gone_out(cast):
 
 def test_the_launch_form_and_add_a_channel_offer_the_projects_channels(cast, frozen):
     page = reverse("launches:project", args=[cast.project.pk])
-    assert "This project has no channels yet" in client_for(cast.manager).get(page).content.decode()
+    empty = client_for(cast.manager).get(page).content.decode()
+    assert "This project has no channels switched on" in empty
     ours, elsewhere = hook("Newsletter", projects=[cast.project]), hook("Billboard")
     html = client_for(cast.manager).get(page).content.decode()
     assert "Newsletter" in html and "Billboard" not in html

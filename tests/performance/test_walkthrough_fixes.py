@@ -49,14 +49,19 @@ def test_the_example_date_follows_a_promotion_that_ended_long_ago(cast, perf):
     assert example_sample(project, perf.today)["date"] == "2024-05-30"
 
 
-def test_a_promotion_not_started_yet_gets_its_first_day(cast, perf):
+def test_no_example_is_offered_that_the_api_would_refuse(cast, perf):
     project = perf.project
     project.promotion_start = perf.today + dt.timedelta(days=5)
     project.promotion_end = perf.today + dt.timedelta(days=20)
     project.save()
-    sample = example_sample(project, perf.today)
-    assert sample["date"] == (perf.today + dt.timedelta(days=5)).isoformat()
-    assert sample["channel"] in {"Newsletter", "Google Ads"}
+    assert example_sample(project, perf.today) is None  # nothing is measured yet
+    page = client_for(cast.manager).get(reverse("performance:data", args=[project.pk]))
+    assert "api-example" not in page.content.decode()
+    assert "once the project has a channel and its promotion has begun" in page.content.decode()
+    project.promotion_start = perf.start
+    project.save()
+    project.channels.clear()
+    assert example_sample(project, perf.today) is None  # a figure needs one of its channels
 
 
 # ── 4. Wording ──────────────────────────────────────────────────────────────────
