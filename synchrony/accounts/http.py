@@ -6,6 +6,7 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
 
 from synchrony.accounts.models import User
@@ -24,6 +25,15 @@ def see_other(to: str, *args: Any, **kwargs: Any) -> HttpResponseRedirect:
     response = redirect(to, *args, **kwargs)
     response.status_code = 303
     return response
+
+
+def back_to_next(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Back to the page a form came from (its posted `next`, if it is on this site)."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(back if back and safe else fallback)
 
 
 # What is shown once waits in the cache (Redis), never in the session's database row: a

@@ -18,11 +18,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from synchrony.accounts.http import AuthedRequest
+from synchrony.accounts.http import AuthedRequest, back_to_next
 from synchrony.activity.forms import error_text
 from synchrony.activity.services import StaleEdit
 from synchrony.calendars import markup, services
@@ -206,7 +205,7 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         refusal = f"“{launch}” not moved: {error_text(error)}"
         if not request.htmx:
             messages.error(request, refusal)
-            return _back(request, launch.get_absolute_url())
+            return back_to_next(request, launch.get_absolute_url())
         typed = {k: request.POST.get(k, "") for k in ("local_date", "local_time")}
         # The item as it is now: after a stale refusal the box carries the current version,
         # so moving again (having seen the launch's new time) can succeed.
@@ -216,7 +215,7 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         messages.success(request, text)
         for conflict in conflicts:
             messages.warning(request, f"Conflict: {conflict.message}")
-        return _back(request, moved.get_absolute_url())
+        return back_to_next(request, moved.get_absolute_url())
     # The launch may now be on another day: the calendar refreshes, and the page's messages
     # (a toast, in view) say where it went.
     messages.success(request, text)
@@ -226,12 +225,6 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         "includes/messages.html", {"oob": True}, request
     )
     return trigger_client_event(HttpResponse(html), "calendar-changed")
-
-
-def _back(request: AuthedRequest, fallback: str) -> HttpResponse:
-    back = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-    return redirect(back if back and safe else fallback)
 
 
 def _item_now(request: AuthedRequest, launch_pk: int, **box: Any) -> str:

@@ -13,13 +13,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from synchrony.accounts.http import AuthedRequest, see_other
+from synchrony.accounts.http import AuthedRequest, back_to_next, see_other
 from synchrony.activity.forms import apply_errors, error_text
 from synchrony.activity.models import ActivityEvent
 from synchrony.activity.services import StaleEdit
@@ -411,9 +410,7 @@ def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         for conflict in conflicts:
             messages.warning(request, f"Conflict: {conflict.message}")
     if not request.htmx:
-        back = request.POST.get("next", "")
-        safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-        return redirect(back if back and safe else launch.get_absolute_url())
+        return back_to_next(request, launch.get_absolute_url())
     html = render_to_string("includes/messages.html", {"oob": True}, request)
     return trigger_client_event(HttpResponse(html), "calendar-changed")
 
