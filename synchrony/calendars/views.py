@@ -194,7 +194,7 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
 
     For htmx the answer is the item: after a refusal with its box still open, holding
     what was typed and saying why, in place; after a move as it is now, with the page's
-    messages (a toast, in view) saying so and the calendar refreshed, as the launch may
+    messages (floating in view) saying so and the calendar refreshed, as the launch may
     now be on another day. Without JavaScript: back to the page it came from, with a
     message.
     """
@@ -217,7 +217,7 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
             messages.warning(request, f"Conflict: {conflict.message}")
         return back_to_next(request, moved.get_absolute_url())
     # The launch may now be on another day: the calendar refreshes, and the page's messages
-    # (a toast, in view) say where it went.
+    # (floating in view) say where it went.
     messages.success(request, text)
     for conflict in conflicts:
         messages.warning(request, f"Conflict: {conflict.message}")

@@ -397,7 +397,7 @@ def move_as_posted(request: AuthedRequest, launch: Launch) -> tuple[Launch, list
 
 @require_POST
 def launch_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
-    """The calendar's drag and drop: the page's messages say what happened (as a toast)."""
+    """The calendar's drag and drop: the page's messages say what happened (floating in view)."""
     launch = get_launch_for_user(request.user, launch_pk, write=True)
     try:
         moved, conflicts = move_as_posted(request, launch)

@@ -490,9 +490,9 @@ def test_an_agenda_move_is_confirmed_on_the_item_through_the_calendars_refreshes
     item = response.content.decode()
     assert "<time>10:00</time> Spring launch" in item and "open>" not in item
     # The launch may now be on another day: the calendar refreshes, and the page's
-    # messages, swapped in as a toast that stays in view, say where it went.
-    toast = '<div id="messages" class="messages toast" role="status" hx-swap-oob="true">'
-    assert toast in item and "“Spring launch” moved to 23 Mar 10:00." in item
+    # messages, swapped in to float in view, say where it went.
+    floating = '<div id="messages" class="messages floating" role="status" hx-swap-oob="true">'
+    assert floating in item and "“Spring launch” moved to 23 Mar 10:00." in item
     assert "calendar-changed" in response["HX-Trigger"]
     assert client_for(cast.viewer).post(url, {"version": 2}).status_code == 403
 

@@ -155,5 +155,5 @@ def test_htmx_sections_carry_messages_and_refresh_the_criteria(cast):
     )
     body = response.content.decode()
     assert "criteria-changed" in response["HX-Trigger"]
-    assert 'id="messages" class="messages toast" role="status" hx-swap-oob="true"' in body
+    assert 'id="messages" class="messages floating" role="status" hx-swap-oob="true"' in body
     assert "Not saved: this task changed since you opened it." in body
