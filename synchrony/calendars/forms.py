@@ -53,6 +53,3 @@ class ShareLinkForm(forms.Form):
     read as "never" while looking like "at once")."""
 
     days = forms.IntegerField(min_value=1, max_value=365, required=False)
-
-    def clean_days(self) -> int | None:
-        return self.cleaned_data["days"]

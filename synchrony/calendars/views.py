@@ -39,7 +39,6 @@ PER_DAY = {"month": 5, "week": 14}
 # The agenda lists every launch, milestone and stage deadline, and this many task deadlines
 # a day, then "+N more" (the agenda of task deadlines only, which lists them all).
 AGENDA_TASKS = 6
-# The session's {launch pk: [version, text]} of moves made from the agenda's Move box.
 
 
 def task_cap(view: str, filters: Filters) -> int | None:
@@ -210,17 +209,15 @@ def quick_move(request: AuthedRequest, launch_pk: int) -> HttpResponse:
         # The item as it is now: after a stale refusal the box carries the current version,
         # so moving again (having seen the launch's new time) can succeed.
         return HttpResponse(_item_now(request, launch_pk, move_error=refusal, typed=typed))
-    text = f"“{moved}” moved to {moved.local_date:%-d %b} {moved.local_time:%H:%M}."
+    messages.success(
+        request, f"“{moved}” moved to {moved.local_date:%-d %b} {moved.local_time:%H:%M}."
+    )
+    for conflict in conflicts:
+        messages.warning(request, f"Conflict: {conflict.message}")
     if not request.htmx:
-        messages.success(request, text)
-        for conflict in conflicts:
-            messages.warning(request, f"Conflict: {conflict.message}")
         return back_to_next(request, moved.get_absolute_url())
     # The launch may now be on another day: the calendar refreshes, and the page's messages
     # (floating in view) say where it went.
-    messages.success(request, text)
-    for conflict in conflicts:
-        messages.warning(request, f"Conflict: {conflict.message}")
     html = _item_now(request, launch_pk) + render_to_string(
         "includes/messages.html", {"oob": True}, request
     )
