@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
+from synchrony.launches.health import OPEN_FAILURE_STATES
 from synchrony.launches.models import (
     SUCCESS_STATES,
     Activation,
@@ -537,12 +538,6 @@ def timeline_for(retro: Retrospective) -> list[TimelineEntry]:
     return entries
 
 
-# An activation that should have gone out and did not, or may not have.
-FAILED_STATES = frozenset(
-    {ActivationState.FAILED, ActivationState.UNKNOWN, ActivationState.OVERDUE}
-)
-
-
 @dataclass
 class Facts:
     budget: Any  # planning.selectors.BudgetSummary
@@ -576,7 +571,7 @@ def facts_for(project: Project, launch: Launch | None = None) -> Facts:
         la.channels_ok = len(ok)  # type: ignore[attr-defined]
         la.channels_total = len(sent)  # type: ignore[attr-defined]
         la.channels_failed = [  # type: ignore[attr-defined]
-            a.channel.name for a in sent if a.state in FAILED_STATES
+            a.channel.name for a in sent if a.state in OPEN_FAILURE_STATES
         ]
         la.lateness = ms(la.lateness_ms)  # type: ignore[attr-defined]
         la.skew = ms(la.skew_ms)  # type: ignore[attr-defined]
@@ -591,7 +586,7 @@ def facts_for(project: Project, launch: Launch | None = None) -> Facts:
         launches=launches,
         # Failed as each launch's line counts it: refused, unknown (crashed mid-send) or
         # overdue (by hand, never done); the planned ones that never went are not sends.
-        failed_activations=sum(1 for a in activations if a.state in FAILED_STATES),
+        failed_activations=sum(1 for a in activations if a.state in OPEN_FAILURE_STATES),
         recovered_activations=sum(1 for a in activations if a.recovered),
         activations=len(activations),
         sent_activations=sum(1 for a in activations if a.state in SUCCESS_STATES),
