@@ -143,46 +143,42 @@ def refuse_strays(fields: Mapping[str, serializers.Field], data: Any) -> None:
         raise serializers.ValidationError(problems)
 
 
-def _refuse_if_impossible(value: Any, why: Callable[[str], str | None]) -> None:
+class _RealOnly(serializers.Field):
     """DRF calls February 30th a date of the wrong format: say it does not exist. Text
-    written wrongly keeps DRF's message, which names the format."""
-    reason = why(value) if isinstance(value, str) else None
-    if reason is not None:
-        raise serializers.ValidationError(reason, code="invalid") from None
+    written wrongly keeps DRF's message, which names the format. `why` says what of the
+    field's kind does not exist (synchrony.lib.dates)."""
+
+    @staticmethod
+    def why(text: str) -> str | None:
+        raise NotImplementedError
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            reason = self.why(value) if isinstance(value, str) else None
+            if reason is not None:
+                raise serializers.ValidationError(reason, code="invalid") from None
+            raise
 
 
-class DateField(serializers.DateField):
+class DateField(_RealOnly, serializers.DateField):
     """Every date of the API (ResourceSerializer maps model dates to it; a declared one
     names it): one that does not exist is refused as such, not as a format."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        try:
-            return super().to_internal_value(value)
-        except serializers.ValidationError:
-            _refuse_if_impossible(value, why_not_a_date)
-            raise
+    why = staticmethod(why_not_a_date)
 
 
-class DateTimeField(serializers.DateTimeField):
+class DateTimeField(_RealOnly, serializers.DateTimeField):
     """As DateField, for moments (2026-02-30T10:00:00Z, 25:00, an offset of +25:00)."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        try:
-            return super().to_internal_value(value)
-        except serializers.ValidationError:
-            _refuse_if_impossible(value, why_not_a_moment)
-            raise
+    why = staticmethod(why_not_a_moment)
 
 
-class TimeField(serializers.TimeField):
+class TimeField(_RealOnly, serializers.TimeField):
     """As DateField, for times of day (24:30)."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        try:
-            return super().to_internal_value(value)
-        except serializers.ValidationError:
-            _refuse_if_impossible(value, why_not_a_time)
-            raise
+    why = staticmethod(why_not_a_time)
 
 
 class ResourceSerializer(serializers.ModelSerializer):
