@@ -45,6 +45,17 @@ def go_to_section(page: Page, title: str) -> None:
     raise AssertionError(f"no section {title!r}")
 
 
+def running_meeting(cast) -> Meeting:
+    """Today's meeting of a weekly series begun a week ago, started by the manager."""
+    from synchrony.standups import services
+
+    today = timezone.localdate()
+    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
+    meeting = services.upcoming_meeting(series=series, now=timezone.now())
+    services.meeting_start(actor=cast.manager, meeting=meeting)
+    return meeting
+
+
 def test_a_whole_stand_up_from_the_keyboard(live_server, page_for, cast):
     Project.objects.filter(pk=cast.project.pk).update(stage=Stage.ACTIVATION)
     cast.manager.first_name, cast.manager.last_name = "Mara", "Quist"
@@ -243,10 +254,7 @@ def test_two_facilitators_on_one_note_see_the_conflict_and_lose_nothing(
     Membership.objects.filter(user=cast.contributor).update(role=Role.MANAGER)
     cast.contributor.first_name, cast.contributor.last_name = "Cole", "Brandt"
     cast.contributor.save()
-    today = timezone.localdate()
-    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
-    meeting = services.upcoming_meeting(series=series, now=timezone.now())
-    services.meeting_start(actor=cast.manager, meeting=meeting)
+    meeting = running_meeting(cast)
     note = services.note_create(
         actor=cast.manager, meeting=meeting, section="actions", kind="note", body="First draft"
     )
@@ -281,12 +289,8 @@ def test_two_facilitators_on_one_note_see_the_conflict_and_lose_nothing(
 def test_what_is_typed_while_a_note_is_on_its_way_is_kept(live_server, page_for, cast):
     """A fast facilitator types the next note before the last one's answer comes: held
     here at the browser's network layer, so the answer comes after the typing."""
-    from synchrony.standups import services
 
-    today = timezone.localdate()
-    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
-    meeting = services.upcoming_meeting(series=series, now=timezone.now())
-    services.meeting_start(actor=cast.manager, meeting=meeting)
+    meeting = running_meeting(cast)
     page = page_for(cast.manager)
     page.goto(f"{live_server.url}/standups/meetings/{meeting.pk}/run/?section=actions")
     wait_for_htmx(page)
@@ -337,12 +341,8 @@ def test_arrows_pressed_while_a_tick_is_on_its_way_move_one_section_each(
     is held at the browser's network layer until both keys are pressed; it swaps several
     parts out of band, which once ended the wait of the section the first → asked for
     (the second → then clicked a link again before the first section had come)."""
-    from synchrony.standups import services
 
-    today = timezone.localdate()
-    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
-    meeting = services.upcoming_meeting(series=series, now=timezone.now())
-    services.meeting_start(actor=cast.manager, meeting=meeting)
+    meeting = running_meeting(cast)
     page = page_for(cast.manager)
     page.goto(f"{live_server.url}/standups/meetings/{meeting.pk}/run/")
     wait_for_htmx(page)
@@ -378,12 +378,8 @@ def test_a_section_on_its_way_holds_the_next_arrow_however_long_it_takes(
     however long it takes: a request that ended before (here a tick) has no say in that
     wait. It once had, by a timer of its own half a second on, which let the next key act
     on a section not wired yet. The page's clock is paused, and moved on by hand."""
-    from synchrony.standups import services
 
-    today = timezone.localdate()
-    series = make_series(cast, weekday=today.weekday(), starts_on=today - dt.timedelta(days=7))
-    meeting = services.upcoming_meeting(series=series, now=timezone.now())
-    services.meeting_start(actor=cast.manager, meeting=meeting)
+    meeting = running_meeting(cast)
     page = page_for(cast.manager)
     page.clock.install()
     page.goto(f"{live_server.url}/standups/meetings/{meeting.pk}/run/")
