@@ -62,8 +62,8 @@ def _check_channels(channels: Iterable[Channel], *, project: Project, field: str
     no channel leaves the project while a launch is put on it."""
     Project.objects.select_for_update().filter(pk=project.pk).exists()
     wanted = {c.pk: c for c in channels}
-    allowed = launchable_channels(project).filter(pk__in=wanted).values_list("pk", flat=True)
-    refused = [c for pk, c in wanted.items() if pk not in set(allowed)]
+    allowed = set(launchable_channels(project).filter(pk__in=wanted).values_list("pk", flat=True))
+    refused = [c for pk, c in wanted.items() if pk not in allowed]
     if refused:
         raise ValidationError(
             {

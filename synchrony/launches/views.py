@@ -291,6 +291,8 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         gate.launch = launch
     settable = {gate.pk for gate in gates if can_set_gate(user, gate)}
     used = {a.channel_id for a in activations}
+    # One instant for the page: the buttons and the "go-live has passed" note agree.
+    now = timezone.now()
     context = {
         "launch": launch,
         "project": project,
@@ -301,12 +303,12 @@ def _launch_page(request: AuthedRequest, launch: Launch, **forms: Any) -> HttpRe
         "preflights": launch.preflights.all()[:3],
         "conflicts": conflicts_for([launch])[launch.pk] if not launch.is_final else [],
         "can_manage": plan,
-        "statuses": _next_statuses(launch, timezone.now()) if manager else [],
+        "statuses": _next_statuses(launch, now) if manager else [],
         "preflight_offsets": _offsets_text(),
         "can_hold": manager and launch.is_holdable,
         "free_channels": launchable_channels(project).exclude(pk__in=used),
         "gate_form": forms.get("gate_form") or (GateForm() if plan else None),
-        **_countdown(launch, timezone.now()),
+        **_countdown(launch, now),
     }
     if request.htmx:
         return render(request, "launches/launch_detail.html#live", context)
