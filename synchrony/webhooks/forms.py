@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from synchrony.accounts.models import User
 from synchrony.activity.forms import VersionedModelForm
+from synchrony.lib.forms import form_field
 from synchrony.webhooks.models import SUBSCRIBABLE, Endpoint
 
 FIELDS = ["url", "description", "event_types", "owner", "enabled"]
@@ -33,8 +34,7 @@ def _shape(form: forms.ModelForm) -> None:
     form.fields["url"].widget = forms.URLInput(attrs={"placeholder": "https://example.com/hooks"})
     form.fields["url"].help_text = url_help()
     form.fields["description"].help_text = "What listens there, e.g. “CRM sync”."
-    owner = form.fields["owner"]
-    assert isinstance(owner, forms.ModelChoiceField)
+    owner = form_field(form, "owner", forms.ModelChoiceField)
     owner.queryset = User.objects.filter(is_staff=True, is_active=True).order_by("username")
     owner.help_text = "An admin, told when the endpoint is disabled after repeated failures."
     form.fields["enabled"].help_text = "Off: nothing is sent to it."

@@ -33,6 +33,8 @@ from synchrony.webhooks.selectors import (
     recent_deliveries,
 )
 
+NEW_ENDPOINT = "new-endpoint"
+
 
 @require_http_methods(["GET", "POST"])
 @never_cache  # a new endpoint's secret is on the page after the one that made it
@@ -40,10 +42,10 @@ from synchrony.webhooks.selectors import (
 def endpoints(request: AuthedRequest) -> HttpResponse:
     """The workspace's endpoints, and a form for a new one (its secret is shown once).
 
-    A plain post redirects (303) to this page, which shows the secret from the session
-    once: reloading it neither adds the endpoint again nor shows the secret again. With
-    htmx the post answers with the page's part, secret and all; the address stays this
-    page's, so a reload is a GET too.
+    A plain post redirects (303) to this page, which shows the secret once (what it needs
+    is kept by accounts.http.show_once): reloading it neither adds the endpoint again nor
+    shows the secret again. With htmx the post answers with the page's part, secret and
+    all; the address stays this page's, so a reload is a GET too.
     """
     listed = endpoints_for_user(request.user)
     form = EndpointForm(request.POST or None, initial={"owner": request.user, "enabled": True})
@@ -58,10 +60,10 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
             apply_errors(form, error)
         else:
             if not request.htmx:
-                show_once(request, "new-endpoint", {"pk": created.pk, "hint": created.secret_hint})
+                show_once(request, NEW_ENDPOINT, {"pk": created.pk, "hint": created.secret_hint})
                 return see_other("webhooks:endpoints")
             form = EndpointForm(initial={"owner": request.user, "enabled": True})
-    elif request.method == "GET" and (kept := take_shown_once(request, "new-endpoint")):
+    elif request.method == "GET" and (kept := take_shown_once(request, NEW_ENDPOINT)):
         created = next((e for e in listed if e.pk == kept["pk"]), None)
         secret = _secret_if_still(created, kept)
     context = {"endpoints": listed, "form": form, "created": created, "secret": secret}
@@ -76,7 +78,7 @@ def _secret_key(endpoint: Endpoint) -> str:
 
 def _secret_if_still(endpoint: Endpoint | None, kept: dict[str, Any]) -> str:
     """The endpoint's secret, to show once after the redirect, if it is still the one
-    the POST made. The session keeps only its hint: the row has the secret (it signs
+    the POST made. Only its hint was kept: the row has the secret (it signs
     with it), and a rotation since (another tab, another admin) made that one void."""
     if endpoint is None or kept.get("hint") != endpoint.secret_hint:
         return ""
