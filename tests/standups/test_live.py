@@ -12,7 +12,6 @@ import datetime as dt
 import json
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,25 +23,8 @@ from synchrony.standups.models import Agenda
 from tests.conftest import client_for
 from tests.factories import TaskFactory, TeamFactory, UserFactory
 from tests.standups.conftest import make_series
-from tests.standups.test_agenda import at
 
-MONDAY = at(2026, 3, 30, 7, 0)  # 09:00 in Berlin
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(MONDAY + dt.timedelta(minutes=3), tick=False):
-        yield
-
-
-@pytest.fixture
-def running(cast, frozen):
-    series = make_series(cast)
-    meeting = services.meeting_open(series=series, local_date=dt.date(2026, 3, 30))
-    services.meeting_start(actor=cast.manager, meeting=meeting)
-    meeting.series = series
-    return meeting
 
 
 def published(run) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import time_machine
 from django.urls import reverse
 
@@ -16,22 +15,7 @@ from tests.factories import ProjectFactory, TaskFactory
 from tests.standups.conftest import make_series
 from tests.standups.test_agenda import at
 
-MONDAY = at(2026, 3, 30, 7, 0)
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(MONDAY + dt.timedelta(minutes=3), tick=False):
-        yield
-
-
-@pytest.fixture
-def running(cast, frozen):
-    series = make_series(cast)
-    meeting = services.meeting_open(series=series, local_date=dt.date(2026, 3, 30))
-    services.meeting_start(actor=cast.manager, meeting=meeting)
-    return meeting
 
 
 def series_form(**overrides) -> dict:

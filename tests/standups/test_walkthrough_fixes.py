@@ -20,7 +20,7 @@ from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 from tests.standups.conftest import make_series
 from tests.standups.test_agenda import at
-from tests.standups.test_views import frozen, running, series_form  # noqa: F401
+from tests.standups.test_views import series_form
 
 OUT_OF_RANGE = "Ensure this value is greater than or equal to 5."
 
@@ -114,14 +114,14 @@ def test_a_later_agenda_still_covers_the_time_since_the_last_stand_up(cast):
 # ── 6. Only people who can own an action item are offered ────────────────────────
 
 
-def test_viewers_are_not_offered_as_owners_of_an_action_item(cast, running):  # noqa: F811
+def test_viewers_are_not_offered_as_owners_of_an_action_item(cast, running):
     page = client_for(cast.manager).get(reverse("standups:run", args=[running.pk]))
     owners = set(page.context["action_form"].fields["owner"].queryset)
     assert owners == {cast.manager, cast.contributor}
     assert cast.viewer not in owners
 
 
-def test_a_team_stand_up_without_projects_offers_its_team(cast, frozen):  # noqa: F811
+def test_a_team_stand_up_without_projects_offers_its_team(cast, frozen):
     team = Team.objects.get_or_create(name="Sales")[0]
     seller = UserFactory(username="seller")
     seller.teams.add(team)
